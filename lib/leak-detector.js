@@ -1,0 +1,46 @@
+'use strict';
+// Replays post-full-GC samples through the same Rust detector the live monitor runs.
+
+const binding = require('./binding');
+const { detectorOptions, typeError } = require('./options');
+
+class LeakDetector {
+  #native;
+
+  constructor(options = {}) {
+    this.#native = new binding.NativeLeakDetector(detectorOptions(options, 'LeakDetector options'));
+  }
+
+  /** Feeds one sample; returns the leak report exactly when the live monitor would emit
+   * `leak` for it, else null. Bad samples throw and leave the detector untouched. */
+  update(sample) {
+    if (sample === null || typeof sample !== 'object') {
+      throw typeError('sample must be an object { timestamp, usedHeapSize }', 'ERR_LEAKWATCH_INVALID_TYPE');
+    }
+    const { timestamp, usedHeapSize } = sample;
+    if (typeof timestamp !== 'number') {
+      throw typeError(`sample.timestamp must be a number of milliseconds (got ${typeof timestamp})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+    }
+    if (typeof usedHeapSize !== 'number') {
+      throw typeError(`sample.usedHeapSize must be a number of bytes (got ${typeof usedHeapSize})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+    }
+    return this.#native.update(timestamp, usedHeapSize) ?? null;
+  }
+
+  /** True while a growth episode is suspected or in progress. */
+  get suspected() {
+    return this.#native.suspected;
+  }
+
+  /** The effective options, defaults filled in. */
+  get options() {
+    return this.#native.options;
+  }
+
+  /** Forgets every sample and episode. */
+  reset() {
+    this.#native.reset();
+  }
+}
+
+module.exports = { LeakDetector };

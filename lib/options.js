@@ -1,0 +1,77 @@
+'use strict';
+// Shape and type checks for user options, before anything reaches native code. Ranges are
+// checked once, in Rust (core::detector::DetectorOptions::validate), which throws RangeError.
+
+const DETECTOR_OPTIONS = {
+  windowMs: 'number',
+  minDurationMs: 'number',
+  minSamples: 'number',
+  minGrowthBytes: 'number',
+  minGrowthPercent: 'number',
+  confidence: 'number',
+  realert: 'boolean',
+};
+
+const MONITOR_OPTIONS = {
+  includeMinorGc: 'boolean',
+  heapSpaces: 'boolean',
+  leak: 'object',
+};
+
+function typeError(message, code) {
+  const err = new TypeError(message);
+  err.code = code;
+  return err;
+}
+
+function describe(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function isPlainObject(value) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Throws TypeError unless `options` is a plain object whose keys are all in `schema`
+ * with values of the listed types (undefined means "not given"). */
+function checkShape(options, schema, name) {
+  if (!isPlainObject(options)) {
+    throw typeError(`${name} must be a plain object (got ${describe(options)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(schema, key)) {
+      throw typeError(
+        `${name} has an unknown option "${key}"; the known options are: ${Object.keys(schema).join(', ')}`,
+        'ERR_LEAKWATCH_UNKNOWN_OPTION',
+      );
+    }
+    const value = options[key];
+    if (value === undefined) continue;
+    const expected = schema[key];
+    const ok = expected === 'object' ? isPlainObject(value) : typeof value === expected;
+    if (!ok) {
+      throw typeError(`${name}.${key} must be a ${expected} (got ${describe(value)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+    }
+  }
+}
+
+/** The detector options with undefined values removed (napi reads absent as "default"). */
+function detectorOptions(options, name) {
+  checkShape(options, DETECTOR_OPTIONS, name);
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+}
+
+/** Prefixes a native RangeError/TypeError with where the option sits (e.g. "leak."). */
+function withPrefix(err, prefix) {
+  if (err && typeof err.message === 'string' && (err instanceof RangeError || err instanceof TypeError)) {
+    err.message = `${prefix}${err.message}`;
+  }
+  return err;
+}
+
+module.exports = { DETECTOR_OPTIONS, MONITOR_OPTIONS, checkShape, detectorOptions, withPrefix, typeError };

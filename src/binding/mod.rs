@@ -1,0 +1,6 @@
+//! Every `#[napi]` item: converts, calls `core`, maps errors. No logic worth a unit test.
+
+mod errors;
+mod leak_detector;
+mod monitor;
+mod payload;

@@ -1,0 +1,282 @@
+//! The per-environment monitor: GC hook → bounded queue → one batched, weak threadsafe
+//! function → JS. Each environment (main thread, every worker) has its own, kept in the
+//! env's instance data and stopped by an env cleanup hook, so nothing outlives its isolate.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Arc, Weak};
+use std::time::Instant;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use parking_lot::Mutex;
+
+use super::errors::throw;
+use super::payload::{Batch, DetectorOptionsInput, LeakPayload, StatsPayload};
+use crate::core::detector::{DetectorOptions, LeakDetector};
+use crate::core::event_queue::EventQueue;
+use crate::core::gc_sample::{GcKind, GcSample};
+use crate::ffi::{self, GcHook, GcSink};
+
+/// Samples waiting for delivery. Big enough for any realistic burst between two turns of the
+/// event loop; beyond it, minor-GC events are coalesced away and counted.
+const QUEUE_CAPACITY: usize = 128;
+
+type DeliveryFn = ThreadsafeFunction<(), (), Batch, Status, false, true, 2>;
+
+/// What the GC callbacks and the delivery callback share. Only the JS thread touches it,
+/// but the threadsafe function's callback must be `'static`, hence `Arc` + locks; the
+/// locks are never held while calling into V8, so a GC can never find them taken.
+struct Shared {
+    pending: Mutex<Pending>,
+    delivery: Mutex<Option<DeliveryFn>>,
+    detector: Mutex<LeakDetector>,
+    meter: Mutex<DeliveryMeter>,
+}
+
+struct Pending {
+    queue: EventQueue<GcSample>,
+    flush_scheduled: bool,
+    want_stats: bool,
+}
+
+#[derive(Default)]
+struct DeliveryMeter {
+    self_time_ms: f64,
+    undelivered_drops: u64,
+}
+
+impl GcSink for Shared {
+    /// JS thread, inside the GC pause: queue the sample, wake JS once per batch.
+    fn on_gc(&self, sample: &GcSample) {
+        // try_lock: never wait inside a GC pause. Contention cannot happen on one thread,
+        // but if it ever did, losing a sample is better than blocking V8.
+        let Some(mut pending) = self.pending.try_lock() else { return };
+        pending.queue.push(*sample);
+        let schedule = !pending.flush_scheduled;
+        pending.flush_scheduled = true;
+        drop(pending);
+        if !schedule {
+            return;
+        }
+        let status = match self.delivery.try_lock() {
+            Some(delivery) => match delivery.as_ref() {
+                Some(f) => f.call((), ThreadsafeFunctionCallMode::NonBlocking),
+                None => Status::Closing,
+            },
+            None => Status::Closing,
+        };
+        // QueueFull means a flush is already on its way; anything else means none will come.
+        if status != Status::Ok && status != Status::QueueFull {
+            if let Some(mut pending) = self.pending.try_lock() {
+                pending.flush_scheduled = false;
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// JS thread, outside GC: drain the queue, run the detector, build the payloads.
+    fn take_batch(&self) -> Batch {
+        let started = Instant::now();
+        let (samples, dropped, want_stats) = {
+            let mut pending = self.pending.lock();
+            pending.flush_scheduled = false;
+            let (samples, dropped) = pending.queue.drain();
+            (samples, dropped, pending.want_stats)
+        };
+        let mut leaks = Vec::new();
+        {
+            let mut detector = self.detector.lock();
+            for s in samples.iter().filter(|s| s.kind == GcKind::MarkSweepCompact) {
+                // A sample V8 gave us cannot be invalid, but if the clock ever misbehaved the
+                // detector rejects it and keeps its state: skip it rather than fail delivery.
+                if let Ok(Some(report)) = detector.update(s.monotonic_ms, s.used_heap_size) {
+                    leaks.push(LeakPayload::new(report, s.timestamp_ms - s.monotonic_ms));
+                }
+            }
+        }
+        let mut meter = self.meter.lock();
+        meter.undelivered_drops += dropped;
+        let mut stats = Vec::new();
+        if want_stats {
+            for s in &samples {
+                let drops = std::mem::take(&mut meter.undelivered_drops);
+                stats.push(StatsPayload::new(s, meter.self_time_ms, drops));
+            }
+        }
+        meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
+        Batch { stats, leaks }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Settings {
+    include_minor_gc: bool,
+    heap_spaces: bool,
+}
+
+impl Settings {
+    fn deliver_mask(self) -> u32 {
+        let mut mask = GcKind::MarkSweepCompact.bit();
+        if self.include_minor_gc {
+            mask |= GcKind::Scavenge.bit() | GcKind::MinorMarkSweep.bit();
+        }
+        mask
+    }
+}
+
+pub struct Monitor {
+    shared: Arc<Shared>,
+    hook: Option<GcHook>,
+    settings: Settings,
+}
+
+impl Monitor {
+    fn new() -> Monitor {
+        let detector = match LeakDetector::new(DetectorOptions::default()) {
+            Ok(d) => d,
+            Err(e) => unreachable!("the default detector options are valid: {e}"),
+        };
+        Monitor {
+            shared: Arc::new(Shared {
+                pending: Mutex::new(Pending {
+                    queue: EventQueue::with_capacity(QUEUE_CAPACITY),
+                    flush_scheduled: false,
+                    want_stats: true,
+                }),
+                delivery: Mutex::new(None),
+                detector: Mutex::new(detector),
+                meter: Mutex::new(DeliveryMeter::default()),
+            }),
+            hook: None,
+            settings: Settings { include_minor_gc: false, heap_spaces: false },
+        }
+    }
+
+    fn start(&mut self, callback: Function<Batch, ()>) -> Result<()> {
+        if self.hook.is_some() {
+            return Ok(());
+        }
+        let shared: Weak<Shared> = Arc::downgrade(&self.shared);
+        let delivery: DeliveryFn = callback
+            .build_threadsafe_function::<()>()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .max_queue_size::<2>()
+            .build_callback(move |_ctx| {
+                Ok(match shared.upgrade() {
+                    Some(shared) => shared.take_batch(),
+                    None => Batch { stats: Vec::new(), leaks: Vec::new() },
+                })
+            })?;
+        *self.shared.delivery.lock() = Some(delivery);
+        let sink: Arc<dyn GcSink> = self.shared.clone();
+        match GcHook::install(sink, self.settings.deliver_mask(), self.settings.heap_spaces) {
+            Some(hook) => {
+                self.hook = Some(hook);
+                Ok(())
+            }
+            None => {
+                self.stop();
+                Err(Error::new(Status::GenericFailure, "leakwatch: no V8 isolate on this thread"))
+            }
+        }
+    }
+
+    /// Removes the GC callbacks and releases the threadsafe function. Idempotent.
+    fn stop(&mut self) {
+        self.hook = None; // Drop removes the callbacks.
+        let delivery = self.shared.delivery.lock().take();
+        drop(delivery);
+        let mut pending = self.shared.pending.lock();
+        let _ = pending.queue.drain();
+        pending.flush_scheduled = false;
+    }
+}
+
+type MonitorCell = Rc<RefCell<Monitor>>;
+
+fn with_monitor<T>(env: &Env, f: impl FnOnce(&mut Monitor) -> Result<T>) -> Result<T> {
+    let cell = env
+        .get_instance_data::<MonitorCell>()?
+        .ok_or_else(|| Error::new(Status::GenericFailure, "leakwatch: module not initialised in this environment"))?;
+    let mut monitor = cell
+        .try_borrow_mut()
+        .map_err(|_| Error::new(Status::GenericFailure, "leakwatch: monitor is busy (re-entrant call)"))?;
+    f(&mut monitor)
+}
+
+#[napi(module_exports)]
+pub fn init(env: Env) -> Result<()> {
+    let monitor: MonitorCell = Rc::new(RefCell::new(Monitor::new()));
+    // Runs when this environment (main thread or worker) is torn down, while its isolate
+    // is still alive: remove the callbacks and release the threadsafe function first.
+    let for_cleanup = monitor.clone();
+    env.add_env_cleanup_hook((), move |_| {
+        if let Ok(mut m) = for_cleanup.try_borrow_mut() {
+            m.stop();
+        }
+    })?;
+    env.set_instance_data(monitor, (), |_| {})
+}
+
+/// Starts monitoring; `callback({ stats, leaks })` receives each batch. Idempotent.
+#[napi]
+pub fn monitor_start(env: Env, callback: Function<Batch, ()>) -> Result<()> {
+    with_monitor(&env, |m| m.start(callback))
+}
+
+#[napi]
+pub fn monitor_stop(env: Env) -> Result<()> {
+    with_monitor(&env, |m| {
+        m.stop();
+        Ok(())
+    })
+}
+
+#[napi]
+pub fn monitor_is_running(env: Env) -> Result<bool> {
+    with_monitor(&env, |m| Ok(m.hook.is_some()))
+}
+
+/// Which GCs are delivered and whether `stats` payloads are built at all.
+#[napi]
+pub fn monitor_configure(env: Env, include_minor_gc: bool, heap_spaces: bool, want_stats: bool) -> Result<()> {
+    with_monitor(&env, |m| {
+        m.settings = Settings { include_minor_gc, heap_spaces };
+        m.shared.pending.lock().want_stats = want_stats;
+        if let Some(hook) = &m.hook {
+            hook.configure(m.settings.deliver_mask(), heap_spaces);
+        }
+        Ok(())
+    })
+}
+
+/// Replaces the live detector (its state starts over) and returns the effective options.
+#[napi]
+pub fn monitor_set_detector(env: Env, options: DetectorOptionsInput) -> Result<DetectorOptionsInput> {
+    let resolved = options.resolve().map_err(|e| throw(&env, e))?;
+    let detector = LeakDetector::new(resolved.clone()).map_err(|e| throw(&env, e))?;
+    with_monitor(&env, |m| {
+        *m.shared.detector.lock() = detector;
+        Ok(DetectorOptionsInput::from_options(&resolved))
+    })
+}
+
+/// One full, synchronous GC, without `--expose-gc`.
+#[napi]
+pub fn gc() -> Result<()> {
+    if ffi::force_full_gc() {
+        Ok(())
+    } else {
+        Err(Error::new(Status::GenericFailure, "leakwatch: no V8 isolate on this thread"))
+    }
+}
+
+/// The NODE_MODULE_VERSION this binary was compiled against.
+#[napi]
+pub fn node_abi() -> u32 {
+    env!("LEAKWATCH_NODE_ABI").parse().unwrap_or(0)
+}

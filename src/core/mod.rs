@@ -1,0 +1,7 @@
+//! The pure core: no N-API here, so everything reads and tests like ordinary Rust.
+
+pub mod detector;
+pub mod error;
+pub mod event_queue;
+pub mod gc_sample;
+pub mod trend;

@@ -1,0 +1,170 @@
+//! The one door to the C++ shim (src/shim/gc_hook.cc): the only `extern "C"` items and the
+//! only `unsafe` code of the crate. Everything here runs on the JS thread of one isolate.
+
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use crate::core::gc_sample::{GcKind, GcSample, HeapSpace, KIND_COUNT, MAX_HEAP_SPACES};
+
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct LwHeapSpace {
+    name: *const c_char,
+    size: f64,
+    used: f64,
+    available: f64,
+    physical: f64,
+}
+
+/// Mirror of `LwGcEvent` in gc_hook.h; field order and types must match.
+#[repr(C)]
+struct LwGcEvent {
+    kind: u32,
+    space_count: u32,
+    timestamp_ms: f64,
+    monotonic_ms: f64,
+    pause_ms: f64,
+    used_heap_size: f64,
+    total_heap_size: f64,
+    total_heap_size_executable: f64,
+    heap_size_limit: f64,
+    total_physical_size: f64,
+    total_available_size: f64,
+    malloced_memory: f64,
+    peak_malloced_memory: f64,
+    external_memory: f64,
+    number_of_native_contexts: f64,
+    number_of_detached_contexts: f64,
+    gc_count: [f64; KIND_COUNT],
+    gc_time_ms: [f64; KIND_COUNT],
+    self_time_ms: [f64; KIND_COUNT],
+    spaces: [LwHeapSpace; MAX_HEAP_SPACES],
+}
+
+#[repr(C)]
+struct LwHook {
+    _opaque: [u8; 0],
+}
+
+extern "C" {
+    fn leakwatch_hook_install(context: *mut c_void, deliver_mask: u32, heap_spaces: c_int) -> *mut LwHook;
+    fn leakwatch_hook_configure(hook: *mut LwHook, deliver_mask: u32, heap_spaces: c_int);
+    fn leakwatch_hook_remove(hook: *mut LwHook);
+    fn leakwatch_force_full_gc() -> c_int;
+}
+
+/// Receives every delivered GC. Called on the JS thread, inside the GC pause: it must not
+/// allocate, block, or touch JS.
+pub trait GcSink {
+    fn on_gc(&self, sample: &GcSample);
+}
+
+/// Installed GC callbacks on the current isolate. Removing them happens on drop, which must
+/// run on the same JS thread (the type is neither `Send` nor `Sync` because it holds raw
+/// pointers, so the compiler keeps it there).
+pub struct GcHook {
+    hook: NonNull<LwHook>,
+    // Boxed so the shim can hold a thin pointer to the (fat) trait object.
+    sink: *mut Arc<dyn GcSink>,
+}
+
+impl GcHook {
+    /// Installs the callbacks on the calling thread's isolate; `None` when there is none.
+    pub fn install(sink: Arc<dyn GcSink>, deliver: u32, heap_spaces: bool) -> Option<GcHook> {
+        let sink = Box::into_raw(Box::new(sink));
+        // SAFETY: `sink` is a valid pointer that stays alive until `Drop`, which first
+        // removes the callbacks; the shim only passes it back to `leakwatch_on_gc`.
+        let raw = unsafe { leakwatch_hook_install(sink.cast(), deliver, heap_spaces as c_int) };
+        match NonNull::new(raw) {
+            Some(hook) => Some(GcHook { hook, sink }),
+            None => {
+                // SAFETY: the shim did not keep the pointer; we still own the box.
+                drop(unsafe { Box::from_raw(sink) });
+                None
+            }
+        }
+    }
+
+    pub fn configure(&self, deliver: u32, heap_spaces: bool) {
+        // SAFETY: `hook` is live until drop, and we are on its isolate's thread.
+        unsafe { leakwatch_hook_configure(self.hook.as_ptr(), deliver, heap_spaces as c_int) }
+    }
+}
+
+impl Drop for GcHook {
+    fn drop(&mut self) {
+        // SAFETY: the hook is live and we are on its isolate's thread (the type is !Send).
+        // After removal V8 no longer calls back, so the sink can be freed.
+        unsafe {
+            leakwatch_hook_remove(self.hook.as_ptr());
+            drop(Box::from_raw(self.sink));
+        }
+    }
+}
+
+/// One full, synchronous GC on the current isolate.
+pub fn force_full_gc() -> bool {
+    // SAFETY: the shim checks for a current isolate and only calls V8 on it.
+    unsafe { leakwatch_force_full_gc() == 0 }
+}
+
+/// Called by the shim on the JS thread, inside the GC pause.
+#[no_mangle]
+extern "C" fn leakwatch_on_gc(context: *mut c_void, event: *const LwGcEvent) {
+    if context.is_null() || event.is_null() {
+        return;
+    }
+    // A panic must never unwind into V8: swallow it (a lost sample is better than an abort).
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `context` is the `Box<Arc<dyn GcSink>>` pointer given to
+        // `leakwatch_hook_install`, alive while the hook is installed; `event` points to the
+        // shim's event struct, valid for the duration of this call.
+        let (sink, event) = unsafe { (&*(context as *const Arc<dyn GcSink>), &*event) };
+        if let Some(sample) = to_sample(event) {
+            sink.on_gc(&sample);
+        }
+    }));
+}
+
+fn to_sample(e: &LwGcEvent) -> Option<GcSample> {
+    let kind = GcKind::from_index(e.kind)?;
+    let mut sample = GcSample::new(kind, e.monotonic_ms, e.used_heap_size);
+    sample.timestamp_ms = e.timestamp_ms;
+    sample.pause_ms = e.pause_ms;
+    sample.total_heap_size = e.total_heap_size;
+    sample.total_heap_size_executable = e.total_heap_size_executable;
+    sample.heap_size_limit = e.heap_size_limit;
+    sample.total_physical_size = e.total_physical_size;
+    sample.total_available_size = e.total_available_size;
+    sample.malloced_memory = e.malloced_memory;
+    sample.peak_malloced_memory = e.peak_malloced_memory;
+    sample.external_memory = e.external_memory;
+    sample.number_of_native_contexts = e.number_of_native_contexts;
+    sample.number_of_detached_contexts = e.number_of_detached_contexts;
+    sample.gc_count = e.gc_count;
+    sample.gc_time_ms = e.gc_time_ms;
+    sample.self_time_ms = e.self_time_ms;
+    let count = (e.space_count as usize).min(MAX_HEAP_SPACES);
+    for (out, space) in sample.spaces.iter_mut().zip(&e.spaces[..count]) {
+        *out = HeapSpace {
+            name: space_name(space.name),
+            size: space.size,
+            used: space.used,
+            available: space.available,
+            physical: space.physical,
+        };
+    }
+    sample.space_count = count;
+    Some(sample)
+}
+
+fn space_name(name: *const c_char) -> &'static str {
+    if name.is_null() {
+        return "unknown";
+    }
+    // SAFETY: V8's HeapSpaceStatistics::space_name() returns a pointer to a static,
+    // NUL-terminated string literal (BaseSpace::GetSpaceName), valid for the process lifetime.
+    unsafe { CStr::from_ptr(name) }.to_str().unwrap_or("unknown")
+}
