@@ -8,6 +8,7 @@ const { LeakDetector } = require('./lib/leak-detector');
 const { MONITOR_OPTIONS, checkShape, detectorOptions, withPrefix } = require('./lib/options');
 
 const MONITORED = ['stats', 'leak'];
+let created = false;
 
 class Leakwatch extends EventEmitter {
   #settings = { includeMinorGc: false, heapSpaces: false };
@@ -16,6 +17,12 @@ class Leakwatch extends EventEmitter {
 
   constructor() {
     super();
+    // One monitor per environment: a second emitter would fight the first over it.
+    if (created) throw new Error('leakwatch: use the module\'s instance (require(\'leakwatch\')), not new Leakwatch()');
+    created = true;
+    // Usable detached, as in `const { gc, configure } = require('leakwatch')`.
+    this.configure = this.configure.bind(this);
+    this.gc = this.gc.bind(this);
     // Monitoring follows the listeners: it starts with the first `stats`/`leak` listener
     // and the GC callbacks are removed when the last one goes.
     this.on('newListener', (event) => {

@@ -2,13 +2,18 @@
 // Replays post-full-GC samples through the same Rust detector the live monitor runs.
 
 const binding = require('./binding');
-const { detectorOptions, typeError } = require('./options');
+const { detectorOptions, typeError, withPrefix } = require('./options');
 
 class LeakDetector {
   #native;
 
   constructor(options = {}) {
-    this.#native = new binding.NativeLeakDetector(detectorOptions(options, 'LeakDetector options'));
+    const given = detectorOptions(options, 'LeakDetector options');
+    try {
+      this.#native = new binding.NativeLeakDetector(given);
+    } catch (err) {
+      throw withPrefix(err, 'LeakDetector options.');
+    }
   }
 
   /** Feeds one sample; returns the leak report exactly when the live monitor would emit

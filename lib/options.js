@@ -55,7 +55,8 @@ function checkShape(options, schema, name) {
     const expected = schema[key];
     const ok = expected === 'object' ? isPlainObject(value) : typeof value === expected;
     if (!ok) {
-      throw typeError(`${name}.${key} must be a ${expected} (got ${describe(value)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+      const article = expected === 'object' ? 'an' : 'a';
+      throw typeError(`${name}.${key} must be ${article} ${expected} (got ${describe(value)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
     }
   }
 }

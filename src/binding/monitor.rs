@@ -172,6 +172,9 @@ impl Monitor {
                 })
             })?;
         *self.shared.delivery.lock() = Some(delivery);
+        // Every counter in `stats` is "since monitoring started"; the shim's start at zero too.
+        *self.shared.meter.lock() = DeliveryMeter::default();
+        self.shared.detector.lock().reset();
         let sink: Arc<dyn GcSink> = self.shared.clone();
         match GcHook::install(sink, self.settings.deliver_mask(), self.settings.heap_spaces) {
             Some(hook) => {

@@ -7,11 +7,13 @@
 //!    start — a 12-GC batch rise after an hour of flat heap is 12 GCs of evidence, not 200;
 //! 2. on the episode's samples: Mann–Kendall trend test (rank based: noise and sawtooth samples
 //!    cannot fake it) and Theil–Sen slope (robust to a few wild samples);
-//! 3. deceleration check: the recent half of the episode must still be rising at a good fraction
-//!    of the early half's rate — warm-ups and caches filling to a cap slow down, leaks do not;
+//! 3. deceleration check: the recent half of the episode must still be rising significantly and
+//!    at a good fraction of the early half's rate — warm-ups and caches filling to a cap slow
+//!    down, leaks do not;
 //! 4. thresholds: at least `min_samples` full GCs and `min_duration_ms` of evidence (both: samples
 //!    make it scale-free, time keeps a burst of GCs from counting as a long history), and the
-//!    fitted growth must exceed `min_growth_bytes` and `min_growth_percent` of the baseline;
+//!    fitted growth and the floor's growth must exceed `min_growth_bytes` and
+//!    `min_growth_percent` of the baseline;
 //! 5. hysteresis: one alert per episode, re-alerts only after further growth with fresh evidence,
 //!    and the episode ends only after the trend has been absent for `min_samples` GCs.
 
@@ -29,11 +31,9 @@ const STAT_POINTS: usize = 256;
 
 /// The recent half of an episode must rise at least this fraction of the early half's rate.
 /// A leak gives ~1 (± noise); an exponential warm-up over two halves of length D gives e^(-D/τ),
-/// which is below this once the evidence spans more than ~0.7 τ per half.
-const MIN_RECENT_SLOPE_RATIO: f64 = 0.5;
-
-/// The recent half must also trend up on its own (one-sided ~93 %): the floor keeps rising.
-const MIN_RECENT_HALF_Z: f64 = 1.5;
+/// which is below this once each half spans more than ~0.4 τ. The recent half must also pass
+/// the Mann–Kendall test on its own at `confidence`: the floor is still rising now.
+const MIN_RECENT_SLOPE_RATIO: f64 = 0.65;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -59,10 +59,11 @@ impl Default for DetectorOptions {
     /// Production defaults. 16 GCs + 30 s separates a leak from a 15–25 s batch rise (6–12 GCs)
     /// and a warm-up (decelerates), while a 30 MB/min leak with a GC every 2–3 s is caught in
     /// ~40–50 s. 8 MiB / 5 % sits above the few-MB GC-to-GC noise of small and 175 MB heaps.
-    /// A 1 h window holds plenty of GCs even when they come once a minute.
+    /// A 24 h window holds enough GCs even when they come every ten minutes (memory and CPU are
+    /// bounded by `MAX_SAMPLES`/`STAT_POINTS`, not by the window).
     fn default() -> Self {
         DetectorOptions {
-            window_ms: 3_600_000.0,
+            window_ms: 86_400_000.0,
             min_duration_ms: 30_000.0,
             min_samples: 16,
             min_growth_bytes: 8.0 * MIB,
@@ -99,12 +100,20 @@ impl DetectorOptions {
                 return Err(Error::invalid_type(name, "a finite number"));
             }
             if value < min || value > max {
-                return Err(Error::out_of_range(name, &format!("between {min} and {max}"), value));
+                return Err(Error::out_of_range(
+                    name,
+                    &format!("between {min} and {max}"),
+                    value,
+                ));
             }
         }
         if self.min_duration_ms > self.window_ms {
             let allowed = format!("at most windowMs ({})", self.window_ms);
-            return Err(Error::out_of_range("minDurationMs", &allowed, self.min_duration_ms));
+            return Err(Error::out_of_range(
+                "minDurationMs",
+                &allowed,
+                self.min_duration_ms,
+            ));
         }
         Ok(())
     }
@@ -146,7 +155,9 @@ struct Evidence {
     slope: f64,
     baseline: f64,
     growth: f64,
-    /// Fitted heap level at the latest sample.
+    /// Growth of the floor: least of the last few points minus the baseline.
+    floor_growth: f64,
+    /// The heap's floor at the latest sample.
     level: f64,
     /// Significant, positive and not decelerating.
     trending: bool,
@@ -164,6 +175,7 @@ pub struct LeakDetector {
     repeat: u32,
     /// An alert was raised and the episode has not ended yet.
     alerted: bool,
+    /// The heap's floor at the last alert: re-alerts need real growth above it.
     last_alert_level: f64,
     last_alert_timestamp: f64,
     samples_since_alert: u32,
@@ -223,7 +235,11 @@ impl LeakDetector {
 
     /// Feed one post-full-GC sample; `Some(report)` exactly when an alert is raised here.
     /// Invalid input returns `Err` and leaves the state untouched.
-    pub fn update(&mut self, timestamp_ms: f64, used_heap_size: f64) -> Result<Option<LeakReport>, Error> {
+    pub fn update(
+        &mut self,
+        timestamp_ms: f64,
+        used_heap_size: f64,
+    ) -> Result<Option<LeakReport>, Error> {
         check_number("timestamp", timestamp_ms)?;
         check_number("usedHeapSize", used_heap_size)?;
         if let Some(last) = self.last_timestamp {
@@ -236,22 +252,23 @@ impl LeakDetector {
         self.last_timestamp = Some(timestamp_ms);
         self.window.push_back((timestamp_ms, used_heap_size));
         while self.window.len() > MAX_SAMPLES
-            || self.window.front().is_some_and(|&(t, _)| t < timestamp_ms - self.options.window_ms)
+            || self
+                .window
+                .front()
+                .is_some_and(|&(t, _)| t < timestamp_ms - self.options.window_ms)
         {
             self.window.pop_front();
         }
 
-        let ev = self.evaluate();
-        let trending = ev.is_some_and(|e| e.trending);
-        let Some(ev) = ev.filter(|e| e.trending) else {
+        let Some(ev) = self.evaluate().filter(|e| e.trending) else {
             self.suspected = false;
             self.after_quiet_sample();
             return Ok(None);
         };
         let thresholds = self.meets_thresholds(&ev);
+        self.suspected = true;
 
         if !self.alerted {
-            self.suspected = trending;
             if thresholds {
                 self.episode += 1;
                 self.repeat = 0;
@@ -261,7 +278,6 @@ impl LeakDetector {
         }
 
         // Alerted: still growing.
-        self.suspected = true;
         self.quiet = 0;
         self.samples_since_alert = self.samples_since_alert.saturating_add(1);
         let fresh = self.samples_since_alert >= self.options.min_samples
@@ -295,7 +311,7 @@ impl LeakDetector {
     fn meets_thresholds(&self, ev: &Evidence) -> bool {
         ev.samples >= self.options.min_samples as usize
             && ev.span_ms >= self.options.min_duration_ms
-            && ev.growth >= self.growth_threshold(ev.baseline)
+            && ev.growth.min(ev.floor_growth) >= self.growth_threshold(ev.baseline)
     }
 
     fn raise(&mut self, ev: &Evidence) -> LeakReport {
@@ -305,7 +321,11 @@ impl LeakDetector {
         self.last_alert_level = ev.level;
         let (timestamp, end_used) = self.window.back().copied().unwrap_or((0.0, 0.0));
         self.last_alert_timestamp = timestamp;
-        let (start_timestamp, start_used) = self.window.get(ev.start).copied().unwrap_or((timestamp, end_used));
+        let (start_timestamp, start_used) = self
+            .window
+            .get(ev.start)
+            .copied()
+            .unwrap_or((timestamp, end_used));
         let rate = ev.slope * 60_000.0;
         let reason = format!(
             "heap grew {} in {} ({}/min) over {} full GCs",
@@ -339,7 +359,12 @@ impl LeakDetector {
         }
         // Cheap exit for the common case: a heap whose range is below the growth threshold
         // cannot show enough growth, so skip the O(n²) statistics.
-        let (lo, hi) = self.window.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), s| (l.min(s.1), h.max(s.1)));
+        let (lo, hi) = self
+            .window
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), s| {
+                (l.min(s.1), h.max(s.1))
+            });
         if hi - lo < self.growth_threshold(lo) {
             return None;
         }
@@ -377,6 +402,9 @@ impl LeakDetector {
             floor[i] = floor[i].min(floor[i + 1]);
         }
         let k = trend::onset(&t, &floor);
+        // The suffix minimum of a flat noisy stretch creeps up towards its end, which pulls that
+        // onset a few samples early; refit on the raw samples from there to trim the flat part.
+        let k = k + trend::onset(&t[k..], &y[k..]);
         let (et, ey) = (&t[k..], &y[k..]);
         let m = et.len();
         if m < 6 {
@@ -386,11 +414,15 @@ impl LeakDetector {
         let span_ms = self.window.back()?.0 - self.window.get(start)?.0;
         let z = trend::mann_kendall_z(ey);
         let slope = trend::theil_sen_slope(et, ey);
-        let level = trend::theil_sen_level(et, ey, slope, et[m - 1]);
         // Baseline: the post-GC floor of the episode's first quarter (low samples are the ones
         // with the least floating garbage).
         let head = (m / 4).max(3);
         let baseline = ey[..head].iter().copied().fold(f64::INFINITY, f64::min);
+        // The floor now: the least of the last few points. Gating on floor growth as well as on
+        // the fitted line means a rise that just dropped back (a batch ending) is not growth.
+        // Few points, so the level does not lag behind the heap.
+        let tail = 4;
+        let floor_now = ey[m - tail..].iter().copied().fold(f64::INFINITY, f64::min);
 
         let half = m / 2;
         let trending = z >= self.z_crit && slope > 0.0 && {
@@ -398,7 +430,7 @@ impl LeakDetector {
             let recent = trend::theil_sen_slope(&et[m - half..], &ey[m - half..]);
             recent > 0.0
                 && recent >= MIN_RECENT_SLOPE_RATIO * early
-                && trend::mann_kendall_z(&ey[m - half..]) >= MIN_RECENT_HALF_Z
+                && trend::mann_kendall_z(&ey[m - half..]) >= self.z_crit
         };
 
         Some(Evidence {
@@ -409,7 +441,8 @@ impl LeakDetector {
             slope,
             baseline,
             growth: slope * span_ms,
-            level,
+            floor_growth: floor_now - baseline,
+            level: floor_now,
             trending,
         })
     }
@@ -495,7 +528,13 @@ mod tests {
     }
 
     /// Samples of `heap(t_seconds)` + uniform noise, one per full GC every ~`every_s` (±20 %).
-    fn sim(every_s: f64, duration_s: f64, noise: f64, seed: u64, heap: impl Fn(f64) -> f64) -> Vec<(f64, f64)> {
+    fn sim(
+        every_s: f64,
+        duration_s: f64,
+        noise: f64,
+        seed: u64,
+        heap: impl Fn(f64) -> f64,
+    ) -> Vec<(f64, f64)> {
         let mut rng = Rng::new(seed);
         let mut out = Vec::new();
         let mut t = every_s * rng.next();
@@ -542,21 +581,27 @@ mod tests {
     #[test]
     fn a_warm_up_to_a_plateau_never_fires() {
         for (tau, seed) in [(8.0, 1), (15.0, 2), (8.0, 3)] {
-            let s = sim(2.5, 900.0, 1.0 * MB, seed, move |t| 15.0 * MB + 60.0 * MB * (1.0 - (-t / tau).exp()));
+            let s = sim(2.5, 900.0, 1.0 * MB, seed, move |t| {
+                15.0 * MB + 60.0 * MB * (1.0 - (-t / tau).exp())
+            });
             assert!(replay(&s).is_empty(), "tau {tau}");
         }
     }
 
     #[test]
     fn a_cache_filling_to_its_cap_never_fires() {
-        let s = sim(2.5, 900.0, 1.5 * MB, 7, |t| 10.0 * MB + 40.0 * MB * (t / 15.0).min(1.0));
+        let s = sim(2.5, 900.0, 1.5 * MB, 7, |t| {
+            10.0 * MB + 40.0 * MB * (t / 15.0).min(1.0)
+        });
         assert!(replay(&s).is_empty());
     }
 
     #[test]
     fn a_sawtooth_of_bursts_never_fires() {
         // Every 15 s a 60 MB report lives for 6 s; GCs often land inside a burst.
-        let s = sim(3.0, 1800.0, 1.0 * MB, 4, |t| 20.0 * MB + if t % 15.0 < 6.0 { 60.0 * MB } else { 0.0 });
+        let s = sim(3.0, 1800.0, 1.0 * MB, 4, |t| {
+            20.0 * MB + if t % 15.0 < 6.0 { 60.0 * MB } else { 0.0 }
+        });
         assert!(replay(&s).is_empty());
     }
 
@@ -566,7 +611,11 @@ mod tests {
         for (run_s, seed) in [(15.0, 1), (25.0, 2), (25.0, 3)] {
             let s = sim(2.5, 1200.0, 1.0 * MB, seed, move |t| {
                 let phase = (t - 10.0).rem_euclid(75.0);
-                let batch = if t >= 10.0 && phase < run_s { phase / 60.0 * 100.0 * MB } else { 0.0 };
+                let batch = if t >= 10.0 && phase < run_s {
+                    phase / 60.0 * 100.0 * MB
+                } else {
+                    0.0
+                };
                 15.0 * MB + batch
             });
             assert!(replay(&s).is_empty(), "run {run_s} s");
@@ -575,7 +624,13 @@ mod tests {
 
     #[test]
     fn a_one_time_step_up_is_not_a_leak() {
-        let s = sim(2.5, 1800.0, 1.0 * MB, 5, |t| if t < 300.0 { 20.0 * MB } else { 60.0 * MB });
+        let s = sim(2.5, 1800.0, 1.0 * MB, 5, |t| {
+            if t < 300.0 {
+                20.0 * MB
+            } else {
+                60.0 * MB
+            }
+        });
         assert!(replay(&s).is_empty());
     }
 
@@ -586,15 +641,24 @@ mod tests {
         let (i, r) = reports.first().expect("fires");
         assert!(s[*i].0 <= 60_000.0, "fired at {} ms", s[*i].0);
         assert_eq!((r.episode, r.repeat), (1, 0));
-        assert!((r.growth_rate_bytes_per_minute / MB - 30.0).abs() < 5.0, "{r:?}");
+        assert!(
+            (r.growth_rate_bytes_per_minute / MB - 30.0).abs() < 5.0,
+            "{r:?}"
+        );
         assert!(r.confidence > 0.99 && r.confidence <= 1.0);
-        assert!(r.reason.starts_with("heap grew ") && r.reason.ends_with("full GCs"), "{}", r.reason);
+        assert!(
+            r.reason.starts_with("heap grew ") && r.reason.ends_with("full GCs"),
+            "{}",
+            r.reason
+        );
     }
 
     #[test]
     fn a_leak_after_a_healthy_warm_up_fires_after_its_start_and_within_a_minute() {
         let s = sim(2.5, 180.0, 1.0 * MB, 8, |t| {
-            15.0 * MB + 20.0 * MB * (1.0 - (-t / 5.0).exp()) + (t - 30.0).max(0.0) / 60.0 * 30.0 * MB
+            15.0 * MB
+                + 20.0 * MB * (1.0 - (-t / 5.0).exp())
+                + (t - 30.0).max(0.0) / 60.0 * 30.0 * MB
         });
         let first = first_fire_s(&s).expect("fires");
         assert!((30.0..=90.0).contains(&first), "fired at {first} s");
@@ -604,9 +668,14 @@ mod tests {
     fn a_slow_leak_on_a_big_noisy_heap_fires_within_twenty_minutes() {
         // 1 MB/min on 175 MB with ±5 MB noise, full GCs every 2 s, 20 s and 60 s.
         for (every, seed) in [(2.0, 1), (20.0, 2), (20.0, 3), (60.0, 4)] {
-            let s = sim(every, 1800.0, 5.0 * MB, seed, |t| 175.0 * MB + t / 60.0 * MB);
+            let s = sim(every, 1800.0, 5.0 * MB, seed, |t| {
+                175.0 * MB + t / 60.0 * MB
+            });
             let first = first_fire_s(&s);
-            assert!(first.is_some_and(|f| f <= 1200.0), "GC every {every} s: {first:?}");
+            assert!(
+                first.is_some_and(|f| f <= 1200.0),
+                "GC every {every} s: {first:?}"
+            );
         }
     }
 
@@ -615,9 +684,12 @@ mod tests {
         let base = sim(2.5, 400.0, 1.0 * MB, 9, leak(30.0, 60.0));
         let stretched: Vec<(f64, f64)> = base.iter().map(|&(t, y)| (t * 100.0, y)).collect();
         let at = |s: &[(f64, f64)]| replay(s).first().map(|(i, _)| *i);
+        // ×100 puts a GC every ~4 min: the 24 h default window still holds the whole episode.
         assert!(at(&base).is_some());
         assert_eq!(at(&base), at(&stretched));
-        let plateau = sim(2.5, 400.0, 1.0 * MB, 9, |t| 15.0 * MB + 60.0 * MB * (1.0 - (-t / 8.0).exp()));
+        let plateau = sim(2.5, 400.0, 1.0 * MB, 9, |t| {
+            15.0 * MB + 60.0 * MB * (1.0 - (-t / 8.0).exp())
+        });
         let stretched: Vec<(f64, f64)> = plateau.iter().map(|&(t, y)| (t * 100.0, y)).collect();
         assert!(replay(&plateau).is_empty() && replay(&stretched).is_empty());
     }
@@ -627,7 +699,8 @@ mod tests {
         let mut d = LeakDetector::new(DetectorOptions::default()).expect("defaults");
         let mut rng = Rng::new(1);
         for i in 0..1_000_000u32 {
-            d.update(i as f64 * 10.0, 50.0 * MB + rng.noise(MB)).expect("valid");
+            d.update(i as f64 * 10.0, 50.0 * MB + rng.noise(MB))
+                .expect("valid");
             assert!(d.window_len() <= MAX_SAMPLES);
         }
         assert_eq!(d.window_len(), MAX_SAMPLES);
@@ -636,11 +709,16 @@ mod tests {
     #[test]
     fn heaps_above_4_gib_give_exact_growth_numbers() {
         // 5e9 bytes growing 100 MB/min, GC every 5 s, no noise.
-        let s: Vec<(f64, f64)> = (0..200).map(|i| (i as f64 * 5000.0, 5e9 + i as f64 * 5000.0 / 60_000.0 * 1e8)).collect();
+        let s: Vec<(f64, f64)> = (0..200)
+            .map(|i| (i as f64 * 5000.0, 5e9 + i as f64 * 5000.0 / 60_000.0 * 1e8))
+            .collect();
         let reports = replay(&s);
         let (i, r) = reports.first().expect("fires");
         assert!((r.growth_rate_bytes_per_minute - 1e8).abs() < 1.0, "{r:?}");
-        assert!((r.growth_bytes - r.duration_ms / 60_000.0 * 1e8).abs() < 1.0, "{r:?}");
+        assert!(
+            (r.growth_bytes - r.duration_ms / 60_000.0 * 1e8).abs() < 1.0,
+            "{r:?}"
+        );
         assert!((r.end_used_heap_size - s[*i].1).abs() < 1e-3);
         assert!(r.baseline_bytes >= 5e9 && r.start_used_heap_size >= 5e9);
         assert!(r.reason.contains("MB/min"), "{}", r.reason);
@@ -649,7 +727,9 @@ mod tests {
 
     #[test]
     fn a_shrinking_heap_never_fires_and_reports_nothing_negative() {
-        let s = sim(2.5, 1200.0, 1.0 * MB, 10, |t| (200.0 - t / 60.0 * 10.0).max(20.0) * MB);
+        let s = sim(2.5, 1200.0, 1.0 * MB, 10, |t| {
+            (200.0 - t / 60.0 * 10.0).max(20.0) * MB
+        });
         let mut d = LeakDetector::new(DetectorOptions::default()).expect("defaults");
         for &(t, y) in &s {
             assert_eq!(d.update(t, y).expect("valid"), None);
@@ -680,7 +760,11 @@ mod tests {
         }
         let e = d.update(last - 1.0, MB).expect_err("backwards");
         assert_eq!(e.code(), "ERR_LEAKWATCH_OUT_OF_RANGE");
-        assert!(e.to_string().starts_with("timestamp must be at least the previous timestamp"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("timestamp must be at least the previous timestamp"),
+            "{e}"
+        );
         assert_eq!(d, before);
         // Equal timestamps are fine (two GCs within the same millisecond).
         assert!(d.update(last, MB).is_ok());
@@ -691,17 +775,63 @@ mod tests {
         let d = DetectorOptions::default();
         assert_eq!(d.validate(), Ok(()));
         let cases: Vec<(DetectorOptions, &str)> = vec![
-            (DetectorOptions { window_ms: 5.0, ..d.clone() }, "windowMs must be between 60000 and 604800000 (got 5)"),
-            (DetectorOptions { window_ms: f64::NAN, ..d.clone() }, "windowMs must be a finite number"),
-            (DetectorOptions { min_duration_ms: -1.0, ..d.clone() }, "minDurationMs must be between 0 and 86400000 (got -1)"),
             (
-                DetectorOptions { window_ms: 60_000.0, min_duration_ms: 120_000.0, ..d.clone() },
+                DetectorOptions {
+                    window_ms: 5.0,
+                    ..d.clone()
+                },
+                "windowMs must be between 60000 and 604800000 (got 5)",
+            ),
+            (
+                DetectorOptions {
+                    window_ms: f64::NAN,
+                    ..d.clone()
+                },
+                "windowMs must be a finite number",
+            ),
+            (
+                DetectorOptions {
+                    min_duration_ms: -1.0,
+                    ..d.clone()
+                },
+                "minDurationMs must be between 0 and 86400000 (got -1)",
+            ),
+            (
+                DetectorOptions {
+                    window_ms: 60_000.0,
+                    min_duration_ms: 120_000.0,
+                    ..d.clone()
+                },
                 "minDurationMs must be at most windowMs (60000) (got 120000)",
             ),
-            (DetectorOptions { min_samples: 2, ..d.clone() }, "minSamples must be between 6 and 256 (got 2)"),
-            (DetectorOptions { min_growth_bytes: -1.0, ..d.clone() }, "minGrowthBytes must be between 0 and 1000000000000000 (got -1)"),
-            (DetectorOptions { min_growth_percent: f64::INFINITY, ..d.clone() }, "minGrowthPercent must be a finite number"),
-            (DetectorOptions { confidence: 1.0, ..d.clone() }, "confidence must be between 0.5 and 0.999999 (got 1)"),
+            (
+                DetectorOptions {
+                    min_samples: 2,
+                    ..d.clone()
+                },
+                "minSamples must be between 6 and 256 (got 2)",
+            ),
+            (
+                DetectorOptions {
+                    min_growth_bytes: -1.0,
+                    ..d.clone()
+                },
+                "minGrowthBytes must be between 0 and 1000000000000000 (got -1)",
+            ),
+            (
+                DetectorOptions {
+                    min_growth_percent: f64::INFINITY,
+                    ..d.clone()
+                },
+                "minGrowthPercent must be a finite number",
+            ),
+            (
+                DetectorOptions {
+                    confidence: 1.0,
+                    ..d.clone()
+                },
+                "confidence must be between 0.5 and 0.999999 (got 1)",
+            ),
         ];
         for (o, msg) in cases {
             let e = o.validate().expect_err(msg);
@@ -714,19 +844,31 @@ mod tests {
     #[test]
     fn one_episode_gives_one_alert_when_realert_is_off() {
         let s = sim(2.5, 900.0, 1.0 * MB, 12, leak(30.0, 0.0));
-        let reports = replay_with(DetectorOptions { realert: false, ..Default::default() }, &s);
+        let reports = replay_with(
+            DetectorOptions {
+                realert: false,
+                ..Default::default()
+            },
+            &s,
+        );
         assert_eq!(reports.len(), 1);
     }
 
     #[test]
     fn realerts_follow_further_growth_and_stop_when_the_leak_stops() {
         // 30 MB/min for 5 min, then flat for 15 min.
-        let s = sim(2.5, 1200.0, 1.0 * MB, 13, |t| 15.0 * MB + t.min(300.0) / 60.0 * 30.0 * MB);
+        let s = sim(2.5, 1200.0, 1.0 * MB, 13, |t| {
+            15.0 * MB + t.min(300.0) / 60.0 * 30.0 * MB
+        });
         let reports = replay(&s);
         assert!(reports.len() >= 2, "{}", reports.len());
         for (n, (i, r)) in reports.iter().enumerate() {
             assert_eq!((r.episode, r.repeat), (1, n as u32));
-            assert!(s[*i].0 <= 330_000.0, "alert at {} ms after the leak stopped", s[*i].0);
+            assert!(
+                s[*i].0 <= 330_000.0,
+                "alert at {} ms after the leak stopped",
+                s[*i].0
+            );
         }
         // Re-alerts are spaced by fresh evidence: no storms.
         for w in reports.windows(2) {
@@ -739,7 +881,13 @@ mod tests {
         let s = sim(2.5, 1500.0, 1.0 * MB, 14, |t| {
             15.0 * MB + t.min(200.0) / 60.0 * 30.0 * MB + (t - 900.0).max(0.0) / 60.0 * 30.0 * MB
         });
-        let reports = replay_with(DetectorOptions { realert: false, ..Default::default() }, &s);
+        let reports = replay_with(
+            DetectorOptions {
+                realert: false,
+                ..Default::default()
+            },
+            &s,
+        );
         let episodes: Vec<u32> = reports.iter().map(|(_, r)| r.episode).collect();
         assert_eq!(episodes, vec![1, 2]);
         assert!(s[reports[1].0].0 > 900_000.0);
@@ -753,8 +901,14 @@ mod tests {
             let _ = d.update(t, y);
         }
         d.reset();
-        assert_eq!(d, LeakDetector::new(DetectorOptions::default()).expect("defaults"));
-        assert!(d.update(0.0, MB).is_ok(), "timestamps may restart after reset");
+        assert_eq!(
+            d,
+            LeakDetector::new(DetectorOptions::default()).expect("defaults")
+        );
+        assert!(
+            d.update(0.0, MB).is_ok(),
+            "timestamps may restart after reset"
+        );
     }
 
     #[test]
@@ -762,13 +916,65 @@ mod tests {
         for seed in 0..40u64 {
             let mut rng = Rng::new(seed + 100);
             let base = (10.0 + 200.0 * rng.next()) * MB;
-            let noise = (0.5 + 4.5 * rng.next()) * MB;
+            let noise = (0.3 + 2.7 * rng.next()) * MB;
             let every = 1.0 + 30.0 * rng.next();
             let fill = 60.0 * rng.next() * MB;
             let tau = every * (1.0 + 3.0 * rng.next());
-            let s = sim(every, every * 400.0, noise, seed, move |t| base + fill * (1.0 - (-t / tau).exp()));
-            assert!(replay(&s).is_empty(), "seed {seed}: base {base} noise {noise} every {every} tau {tau}");
+            let s = sim(every, every * 400.0, noise, seed, move |t| {
+                base + fill * (1.0 - (-t / tau).exp())
+            });
+            assert!(
+                replay(&s).is_empty(),
+                "seed {seed}: base {base} noise {noise} every {every} tau {tau}"
+            );
+            let flat = sim(every, every * 400.0, noise, seed, move |_| base);
+            assert!(replay(&flat).is_empty(), "seed {seed}: flat");
         }
+    }
+
+    /// Tuning aid: false alarms over many random non-leaks and latency over random leaks.
+    #[test]
+    #[ignore]
+    fn tuning_sweep() {
+        let (mut fp, mut missed, mut late) = (0, 0, 0);
+        let n = 300u64;
+        for seed in 0..n {
+            let mut rng = Rng::new(seed + 1000);
+            let base = (10.0 + 200.0 * rng.next()) * MB;
+            let noise = (0.3 + 3.0 * rng.next()) * MB;
+            let every = 1.0 + 30.0 * rng.next();
+            let fill = 60.0 * rng.next() * MB;
+            let tau = every * (1.0 + 6.0 * rng.next());
+            let s = sim(every, every * 300.0, noise, seed, move |t| {
+                base + fill * (1.0 - (-t / tau).exp())
+            });
+            if !replay(&s).is_empty() {
+                fp += 1;
+                println!("FP seed {seed} base {:.0} noise {:.1} every {every:.1} fill {:.1} tau/every {:.1}", base / MB, noise / MB, fill / MB, tau / every);
+            }
+            let rate = (1.0 + 59.0 * rng.next()) * 4.0 / every; // MB/min, scaled with GC spacing
+            let rate = rate.clamp(1.0, 60.0);
+            let budget = (3.0 * (30.0 / rate).powf(0.558)).clamp(2.0, 25.0) * 60.0;
+            let s = sim(every, budget * 2.0 + 120.0, noise, seed, move |t| {
+                base + t / 60.0 * rate * MB
+            });
+            match first_fire_s(&s) {
+                None => {
+                    missed += 1;
+                    println!(
+                        "MISS seed {seed} rate {rate:.1} noise {:.1} every {every:.1} base {:.0}",
+                        noise / MB,
+                        base / MB
+                    )
+                }
+                Some(f) if f > budget + every && budget / every >= 20.0 => {
+                    late += 1;
+                    println!("LATE seed {seed} rate {rate:.1} noise {:.1} every {every:.1} base {:.0}: {f:.0}s > {budget:.0}s", noise / MB, base / MB)
+                }
+                _ => {}
+            }
+        }
+        println!("false alarms {fp}/{n}, missed {missed}/{n}, late {late}/{n}");
     }
 
     #[test]
@@ -781,7 +987,10 @@ mod tests {
         assert_eq!(format_duration(45_000.0), "45s");
         assert_eq!(format_duration(192_000.0), "3m12s");
         assert_eq!(format_duration(3_720_000.0), "1h02m");
-        assert_eq!(format_duration(2.0 * 86_400_000.0 + 3.0 * 3_600_000.0), "2d03h");
+        assert_eq!(
+            format_duration(2.0 * 86_400_000.0 + 3.0 * 3_600_000.0),
+            "2d03h"
+        );
         assert_eq!(format_duration(-45_000.0), "-45s");
     }
 }

@@ -5,3 +5,7 @@ pub mod error;
 pub mod event_queue;
 pub mod gc_sample;
 pub mod trend;
+
+// Replays ../shared/eval/traces (the recorded real runs) against the production defaults.
+#[cfg(test)]
+mod eval_traces;

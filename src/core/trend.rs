@@ -115,15 +115,17 @@ pub fn normal_quantile(p: f64) -> f64 {
 fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t * (-z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp();
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
     if x >= 0.0 {
         r
     } else {
@@ -177,9 +179,17 @@ pub fn onset(t: &[f64], y: &[f64]) -> usize {
         let vt = stt - st * st / cnt;
         let vy = syy - sy * sy / cnt;
         let cty = sty - st * sy / cnt;
-        let line_sse = if vt > 0.0 { (vy - cty * cty / vt).max(0.0) } else { vy.max(0.0) };
+        let line_sse = if vt > 0.0 {
+            (vy - cty * cty / vt).max(0.0)
+        } else {
+            vy.max(0.0)
+        };
         let kf = k as f64;
-        let const_sse = if k > 0 { (p2[k] - p1[k] * p1[k] / kf).max(0.0) } else { 0.0 };
+        let const_sse = if k > 0 {
+            (p2[k] - p1[k] * p1[k] / kf).max(0.0)
+        } else {
+            0.0
+        };
         // A split costs two extra parameters (the level and the change point).
         let params = if k == 0 { 2.0 } else { 4.0 };
         costs[k] = bic(line_sse + const_sse, params);
@@ -224,7 +234,15 @@ mod tests {
     #[test]
     fn onset_finds_the_start_of_a_rise_after_a_flat_stretch() {
         let t: Vec<f64> = (0..30).map(|i| i as f64 * 1000.0).collect();
-        let y: Vec<f64> = (0..30).map(|i| if i < 18 { 100.0 } else { 100.0 + 50.0 * (i - 17) as f64 }).collect();
+        let y: Vec<f64> = (0..30)
+            .map(|i| {
+                if i < 18 {
+                    100.0
+                } else {
+                    100.0 + 50.0 * (i - 17) as f64
+                }
+            })
+            .collect();
         let k = onset(&t, &y);
         assert!((17..=18).contains(&k), "k = {k}");
         let line: Vec<f64> = t.iter().map(|t| 3.0 * t).collect();

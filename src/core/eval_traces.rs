@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use leakwatch::core::detector::{format_duration, DetectorOptions, LeakDetector};
+use crate::core::detector::{format_duration, DetectorOptions, LeakDetector};
 
 /// A JSON value, just enough for the manifest and the trace lines.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +53,10 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn parse(text: &str) -> Result<Json, String> {
-        let mut p = Parser { s: text.as_bytes(), i: 0 };
+        let mut p = Parser {
+            s: text.as_bytes(),
+            i: 0,
+        };
         let v = p.value()?;
         p.ws();
         if p.i != p.s.len() {
@@ -146,11 +149,18 @@ impl Parser<'_> {
 
     fn number(&mut self) -> Result<Json, String> {
         let start = self.i;
-        while self.i < self.s.len() && matches!(self.s[self.i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E') {
+        while self.i < self.s.len()
+            && matches!(
+                self.s[self.i],
+                b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'
+            )
+        {
             self.i += 1;
         }
         let text = std::str::from_utf8(&self.s[start..self.i]).map_err(|e| e.to_string())?;
-        text.parse().map(Json::Num).map_err(|_| format!("bad number '{text}' at {start}"))
+        text.parse()
+            .map(Json::Num)
+            .map_err(|_| format!("bad number '{text}' at {start}"))
     }
 
     fn string(&mut self) -> Result<String, String> {
@@ -186,7 +196,9 @@ impl Parser<'_> {
                     while end < self.s.len() && (self.s[end] & 0xC0) == 0x80 {
                         end += 1;
                     }
-                    out.push_str(std::str::from_utf8(&self.s[start..end]).map_err(|e| e.to_string())?);
+                    out.push_str(
+                        std::str::from_utf8(&self.s[start..end]).map_err(|e| e.to_string())?,
+                    );
                     self.i = end;
                 }
             }
@@ -210,7 +222,9 @@ fn traces_dir() -> PathBuf {
 fn load_manifest(dir: &Path) -> Vec<Entry> {
     let text = std::fs::read_to_string(dir.join("manifest.json")).expect("read manifest.json");
     let json = Parser::parse(&text).expect("parse manifest.json");
-    let Some(Json::Arr(items)) = json.get("traces") else { panic!("manifest has no traces array") };
+    let Some(Json::Arr(items)) = json.get("traces") else {
+        panic!("manifest has no traces array")
+    };
     items
         .iter()
         .map(|e| Entry {
@@ -268,8 +282,12 @@ fn passes(e: &Entry, fires: &[f64]) -> bool {
     if !e.expect_leak {
         return fires.is_empty();
     }
-    let Some(&first) = fires.first() else { return false };
-    let late = e.must_not_fire_after_ms.is_some_and(|limit| fires.iter().any(|&t| t > limit));
+    let Some(&first) = fires.first() else {
+        return false;
+    };
+    let late = e
+        .must_not_fire_after_ms
+        .is_some_and(|limit| fires.iter().any(|&t| t > limit));
     first >= e.leak_start_ms && first <= e.leak_start_ms + e.max_detect_ms && !late
 }
 
@@ -287,7 +305,10 @@ fn describe(e: &Entry, fires: &[f64]) -> String {
 fn run_all(options: &DetectorOptions) -> Option<Vec<(String, bool)>> {
     let dir = traces_dir();
     if !dir.join("manifest.json").is_file() {
-        println!("note: {} not found, skipping the trace replay", dir.display());
+        println!(
+            "note: {} not found, skipping the trace replay",
+            dir.display()
+        );
         return None;
     }
     let entries = load_manifest(&dir);
@@ -301,7 +322,11 @@ fn run_all(options: &DetectorOptions) -> Option<Vec<(String, bool)>> {
         let ours = replay_ours(&samples, options);
         let classic = replay_classic(&samples);
         let ok = passes(e, &ours);
-        let budget = if e.expect_leak { format_duration(e.max_detect_ms) } else { "-".into() };
+        let budget = if e.expect_leak {
+            format_duration(e.max_detect_ms)
+        } else {
+            "-".into()
+        };
         println!(
             "{:<36} {:>6} {:>9} {:>8} {:>6} {:>5} | {:>9} {:>6} {:>5}",
             e.file,
@@ -321,15 +346,26 @@ fn run_all(options: &DetectorOptions) -> Option<Vec<(String, bool)>> {
 
 #[test]
 fn every_recorded_trace_meets_its_pass_criteria_with_the_defaults() {
-    let Some(results) = run_all(&DetectorOptions::default()) else { return };
+    let Some(results) = run_all(&DetectorOptions::default()) else {
+        return;
+    };
     let failed: Vec<&String> = results.iter().filter(|r| !r.1).map(|r| &r.0).collect();
     assert!(failed.is_empty(), "failed traces: {failed:?}");
 }
 
 #[test]
 fn the_json_parser_reads_what_the_suite_writes() {
-    let v = Parser::parse(r#"{"a": [1, -2.5e3, true, null], "b": "x\"y\u00e9", "c": {}}"#).expect("parse");
-    assert_eq!(v.get("a"), Some(&Json::Arr(vec![Json::Num(1.0), Json::Num(-2500.0), Json::Bool(true), Json::Null])));
+    let v = Parser::parse(r#"{"a": [1, -2.5e3, true, null], "b": "x\"y\u00e9", "c": {}}"#)
+        .expect("parse");
+    assert_eq!(
+        v.get("a"),
+        Some(&Json::Arr(vec![
+            Json::Num(1.0),
+            Json::Num(-2500.0),
+            Json::Bool(true),
+            Json::Null
+        ]))
+    );
     assert_eq!(v.str("b"), Some("x\"yé"));
     assert!(Parser::parse("{\"a\": }").is_err());
 }
@@ -345,10 +381,16 @@ fn print_every_alert_per_trace() {
     for e in load_manifest(&dir) {
         let samples = load_trace(&dir.join(&e.file));
         let mut d = LeakDetector::new(DetectorOptions::default()).expect("defaults");
-        println!("== {} (expectLeak {}, start {} ms)", e.file, e.expect_leak, e.leak_start_ms);
+        println!(
+            "== {} (expectLeak {}, start {} ms)",
+            e.file, e.expect_leak, e.leak_start_ms
+        );
         for (i, &(t, used)) in samples.iter().enumerate() {
             if let Some(r) = d.update(t, used).expect("valid sample") {
-                println!("  #{i} t={t} ep={} rep={} conf={:.4} {}", r.episode, r.repeat, r.confidence, r.reason);
+                println!(
+                    "  #{i} t={t} ep={} rep={} conf={:.4} {}",
+                    r.episode, r.repeat, r.confidence, r.reason
+                );
             } else if d.suspected() {
                 println!("  #{i} t={t} suspected");
             }

@@ -1,0 +1,87 @@
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const leakwatch = require('..');
+const { runNode, sleep } = require('./helpers');
+
+test('monitoring starts with the first listener and stops with the last', async () => {
+  assert.equal(leakwatch.monitoring, false);
+  const a = () => {};
+  const b = () => {};
+  leakwatch.on('stats', a);
+  assert.equal(leakwatch.monitoring, true);
+  leakwatch.on('leak', b);
+  leakwatch.off('stats', a);
+  assert.equal(leakwatch.monitoring, true, 'a leak listener keeps it on');
+  leakwatch.off('leak', b);
+  assert.equal(leakwatch.monitoring, false);
+});
+
+test('after the last listener is removed a GC produces nothing', async () => {
+  let count = 0;
+  const listener = () => count++;
+  leakwatch.on('stats', listener);
+  leakwatch.gc();
+  await sleep(30);
+  assert.equal(count, 1);
+  leakwatch.off('stats', listener);
+  leakwatch.gc();
+  await sleep(30);
+  assert.equal(count, 1, 'no event after the last listener went');
+  // Subscribing again starts clean: the unwatched GC above is not delivered late.
+  leakwatch.on('stats', listener);
+  await sleep(30);
+  assert.equal(count, 1);
+  leakwatch.gc();
+  await sleep(30);
+  assert.equal(count, 2);
+  leakwatch.off('stats', listener);
+});
+
+test('removeAllListeners() stops monitoring', () => {
+  leakwatch.on('stats', () => {});
+  leakwatch.on('leak', () => {});
+  assert.equal(leakwatch.monitoring, true);
+  leakwatch.removeAllListeners();
+  assert.equal(leakwatch.monitoring, false);
+});
+
+test('a process with listeners attached exits on its own', async () => {
+  const r = await runNode(`
+    const lw = require('leakwatch');
+    lw.on('stats', () => {});
+    lw.on('leak', () => {});
+    lw.gc();
+    setTimeout(() => console.log('done'), 50);
+  `);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'done');
+  assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
+});
+
+test('a listener that throws surfaces as uncaughtException and monitoring goes on', async () => {
+  const r = await runNode(`
+    const lw = require('leakwatch');
+    let calls = 0;
+    process.on('uncaughtException', (err) => console.log('caught ' + err.message));
+    lw.on('stats', () => { calls++; if (calls === 1) throw new Error('boom'); });
+    lw.gc();
+    setTimeout(() => { lw.gc(); setTimeout(() => console.log('calls ' + calls), 50); }, 50);
+  `);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /caught boom/);
+  assert.match(r.stdout, /calls 2/);
+});
+
+test('an unhandled listener error crashes like any EventEmitter error would', async () => {
+  const r = await runNode(`
+    const lw = require('leakwatch');
+    lw.on('stats', () => { throw new Error('listener bug'); });
+    lw.gc();
+    setTimeout(() => console.log('not reached'), 500);
+  `);
+  assert.notEqual(r.code, 0);
+  assert.equal(r.signal, null, 'an exception, not a signal');
+  assert.match(r.stderr, /listener bug/);
+  assert.doesNotMatch(r.stdout, /not reached/);
+});

@@ -1,0 +1,55 @@
+// ESM consumer: `import` goes to index.mjs at run time; the same index.d.ts types it.
+import leakwatch, { Leakwatch, LeakDetector, gc, configure } from 'leakwatch';
+import type { DetectorOptions, EffectiveOptions, ErrorCode, GcStats, GcType, HeapSpaceStats, LeakReport, LeakwatchEvents, LeakwatchOptions, PerGcKind, PostGcSample } from 'leakwatch';
+import * as namespaceImport from 'leakwatch';
+import { EventEmitter, once } from 'node:events';
+
+const emitter: EventEmitter = leakwatch;
+const instance: Leakwatch = leakwatch;
+const isInstance: boolean = leakwatch instanceof Leakwatch;
+const sameDefault: Leakwatch = namespaceImport.default;
+
+leakwatch.on('stats', (s: GcStats) => {
+  const type: GcType = s.gcType;
+  const counts: PerGcKind = s.gcCount;
+  const spaces: HeapSpaceStats[] | undefined = s.heapSpaces;
+  const used: number = s.usedHeapSize;
+  // @ts-expect-error unknown stats payload field
+  s.heapUsed;
+});
+leakwatch.once('leak', (r: LeakReport) => {
+  const line: string = JSON.stringify(r);
+  const rate: number = r.growthRateBytesPerMinute;
+  // @ts-expect-error unknown leak payload field
+  r.snapshot;
+});
+// @ts-expect-error the leak listener gets a LeakReport, not GcStats
+leakwatch.on('leak', (s: GcStats) => {});
+
+const args: LeakwatchEvents['stats'] = [{} as GcStats];
+const [first] = await once(leakwatch, 'stats');
+
+const options: LeakwatchOptions = { heapSpaces: true, leak: { minSamples: 8 } };
+const effective: EffectiveOptions = configure(options);
+const also: EffectiveOptions = leakwatch.configure();
+gc();
+leakwatch.gc();
+const monitoring: boolean = leakwatch.monitoring;
+// @ts-expect-error wrong option type
+configure({ includeMinorGc: 1 });
+// @ts-expect-error wrong detector option type
+configure({ leak: { confidence: '99%' } });
+
+const detectorOptions: DetectorOptions = { windowMs: 600_000, realert: false };
+const detector = new LeakDetector(detectorOptions);
+const sample: PostGcSample = { timestamp: Date.now(), usedHeapSize: 50e6 };
+const report: LeakReport | null = detector.update(sample);
+const resolved: Required<DetectorOptions> = detector.options;
+const suspected: boolean = detector.suspected;
+detector.reset();
+// @ts-expect-error wrong update() argument
+detector.update({ time: 0, used: 1 });
+// @ts-expect-error wrong update() argument
+detector.update([0, 1]);
+
+const code: ErrorCode = 'ERR_LEAKWATCH_UNKNOWN_OPTION';

@@ -1,0 +1,157 @@
+// CommonJS consumer (this folder's package scope has no "type": "module").
+import leakwatch = require('leakwatch');
+import defaultImport from 'leakwatch';
+import { LeakDetector as NamedDetector } from 'leakwatch';
+import { EventEmitter } from 'node:events';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+function assertType<T extends true>(): void {}
+
+// --- the exported instance -------------------------------------------------------------------
+const emitter: EventEmitter = leakwatch;
+const instance: leakwatch.Leakwatch = leakwatch;
+const same: typeof leakwatch = defaultImport;
+const viaDefault: leakwatch.Leakwatch = leakwatch.default;
+const isInstance: boolean = leakwatch instanceof leakwatch.Leakwatch;
+
+// --- events ----------------------------------------------------------------------------------
+leakwatch.on('stats', (s) => {
+  assertType<Equal<typeof s, leakwatch.GcStats>>();
+  const gcType: leakwatch.GcType = s.gcType;
+  const numbers: number[] = [
+    s.timestamp,
+    s.pauseMs,
+    s.usedHeapSize,
+    s.totalHeapSize,
+    s.totalHeapSizeExecutable,
+    s.heapSizeLimit,
+    s.totalPhysicalSize,
+    s.totalAvailableSize,
+    s.mallocedMemory,
+    s.peakMallocedMemory,
+    s.externalMemory,
+    s.numberOfNativeContexts,
+    s.numberOfDetachedContexts,
+    s.selfTimeMs,
+    s.deliverySelfTimeMs,
+    s.droppedEvents,
+  ];
+  const kinds: leakwatch.PerGcKind[] = [s.gcCount, s.gcTimeMs, s.selfTimeByKindMs];
+  const k = s.gcCount;
+  const perKind: number[] = [k.scavenge, k.minorMarkSweep, k.markSweepCompact, k.incrementalMarking, k.processWeakCallbacks, k.total];
+  // heapSpaces is present only with { heapSpaces: true }.
+  // @ts-expect-error possibly undefined
+  s.heapSpaces.length;
+  for (const space of s.heapSpaces ?? []) {
+    assertType<Equal<typeof space, leakwatch.HeapSpaceStats>>();
+    const fields: [string, number, number, number, number] = [space.name, space.size, space.used, space.available, space.physical];
+  }
+  // @ts-expect-error not a field of the stats payload
+  s.growthBytes;
+  // @ts-expect-error gcType is a closed union
+  const bad: typeof s.gcType = 'full';
+});
+
+const onLeak = (r: leakwatch.LeakReport): void => {
+  const numbers: number[] = [
+    r.timestamp,
+    r.startTimestamp,
+    r.durationMs,
+    r.samples,
+    r.startUsedHeapSize,
+    r.endUsedHeapSize,
+    r.baselineBytes,
+    r.growthBytes,
+    r.growthRateBytesPerMinute,
+    r.confidence,
+    r.episode,
+    r.repeat,
+  ];
+  const reason: string = r.reason;
+};
+leakwatch.on('leak', onLeak).once('leak', onLeak).addListener('leak', onLeak);
+leakwatch.prependListener('leak', onLeak).prependOnceListener('leak', onLeak);
+leakwatch.off('leak', onLeak).removeListener('leak', onLeak);
+leakwatch.once('stats', (s) => s.usedHeapSize);
+// @ts-expect-error unknown field of the leak payload
+leakwatch.on('leak', (r) => r.usedHeapSize);
+// @ts-expect-error a stats listener cannot take a leak report
+leakwatch.on('stats', onLeak);
+// @ts-expect-error nor can off() remove one as a stats listener
+leakwatch.off('stats', onLeak);
+
+// The generic EventEmitter API still works for other events.
+leakwatch.on('custom', (a: string, b: number) => {}).emit('custom', 'x', 1);
+const dynamic: string = 'stats';
+leakwatch.on(dynamic, (...args: unknown[]) => {});
+leakwatch.on(Symbol('s'), () => {});
+leakwatch.removeAllListeners('stats').removeAllListeners();
+const count: number = leakwatch.listenerCount('leak');
+
+declare const someStats: leakwatch.GcStats;
+const delivered: boolean = leakwatch.emit('stats', someStats);
+// @ts-expect-error emit('stats') needs a GcStats payload
+leakwatch.emit('stats', { usedHeapSize: 1 });
+
+// --- configure / options / gc / monitoring ---------------------------------------------------
+const effective: leakwatch.EffectiveOptions = leakwatch.configure({
+  includeMinorGc: false,
+  heapSpaces: true,
+  leak: { windowMs: 3_600_000, minDurationMs: 30_000, minSamples: 16, minGrowthBytes: 8 << 20, minGrowthPercent: 5, confidence: 0.99, realert: true },
+});
+leakwatch.configure();
+leakwatch.configure({});
+const windowMs: number = leakwatch.options.leak.windowMs;
+const realert: boolean = effective.leak.realert;
+const flags: boolean[] = [effective.includeMinorGc, effective.heapSpaces, leakwatch.monitoring];
+const nothing: void = leakwatch.gc();
+// @ts-expect-error wrong option type
+leakwatch.configure({ heapSpaces: 'yes' });
+// @ts-expect-error unknown option
+leakwatch.configure({ snapshotOnLeak: true });
+// @ts-expect-error wrong detector option type
+leakwatch.configure({ leak: { windowMs: '1h' } });
+// @ts-expect-error options is read-only
+leakwatch.options = effective;
+// @ts-expect-error monitoring is read-only
+leakwatch.monitoring = true;
+
+// --- error codes -----------------------------------------------------------------------------
+try {
+  leakwatch.configure({ leak: { confidence: 2 } });
+} catch (err) {
+  const code = (err as { code?: leakwatch.ErrorCode }).code;
+  if (code === 'ERR_LEAKWATCH_OUT_OF_RANGE' || code === 'ERR_LEAKWATCH_UNKNOWN_OPTION' || code === 'ERR_LEAKWATCH_INVALID_TYPE') {
+    // handled
+  }
+  // @ts-expect-error not an error code of leakwatch
+  const wrong: leakwatch.ErrorCode = 'ERR_LEAKWATCH_OOPS';
+}
+
+// --- LeakDetector ----------------------------------------------------------------------------
+const detector: leakwatch.LeakDetector = new leakwatch.LeakDetector({ minGrowthBytes: 1e6 });
+const fromNamed: leakwatch.LeakDetector = new NamedDetector();
+const report: leakwatch.LeakReport | null = detector.update({ timestamp: 0, usedHeapSize: 1e6 });
+const sample: leakwatch.PostGcSample = { timestamp: 1, usedHeapSize: 2e6 };
+detector.update(sample);
+detector.update(someStats); // a stats payload fits as it is
+const suspected: boolean = detector.suspected;
+const opts: Required<leakwatch.DetectorOptions> = detector.options;
+const allNumbers: number[] = [opts.windowMs, opts.minDurationMs, opts.minSamples, opts.minGrowthBytes, opts.minGrowthPercent, opts.confidence];
+const re: boolean = opts.realert;
+detector.reset();
+class TracingDetector extends leakwatch.LeakDetector {}
+// @ts-expect-error update() needs { timestamp, usedHeapSize }
+detector.update({ timestamp: 0 });
+// @ts-expect-error update() takes a sample object, not two numbers
+detector.update(0, 1e6);
+// @ts-expect-error usedHeapSize is a number of bytes
+detector.update({ timestamp: 0, usedHeapSize: '1MB' });
+// @ts-expect-error the result may be null
+detector.update(sample).reason;
+// @ts-expect-error unknown detector option
+new leakwatch.LeakDetector({ window: 60_000 });
+// @ts-expect-error realert is a boolean
+new leakwatch.LeakDetector({ realert: 1 });
+// @ts-expect-error suspected is read-only
+detector.suspected = true;

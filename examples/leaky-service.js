@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+'use strict';
+// A small service with a deliberate leak, watched by leakwatch.
+//
+// It serves ~4000 simulated requests/s (parse, build a response, JSON round-trip) and
+// "memoizes" responses by request id in a Map that is never read or evicted: ~30 MB/min
+// of retained heap. leakwatch prints one line per full GC and raises `leak` once the growth
+// is sustained. Stops on its own after the alert (or after DEMO_SECONDS, default 180).
+
+const leakwatch = require('..');
+
+const started = Date.now();
+const seconds = () => ((Date.now() - started) / 1000).toFixed(1).padStart(6);
+const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+const limitS = Number(process.env.DEMO_SECONDS || 180);
+
+leakwatch.on('stats', (s) => {
+  console.log(
+    `[${seconds()}s] ${s.gcType.padEnd(18)} heap ${mb(s.usedHeapSize).padStart(9)} used of ` +
+      `${mb(s.totalHeapSize).padStart(9)}   pause ${s.pauseMs.toFixed(1).padStart(5)} ms   ` +
+      `full GCs ${s.gcCount.markSweepCompact}, leakwatch's own time ${s.selfTimeMs.toFixed(3)} ms`,
+  );
+});
+
+leakwatch.on('leak', (report) => {
+  console.log(`\n[${seconds()}s] LEAK: ${report.reason}`);
+  console.log(JSON.stringify(report, null, 2));
+  console.log('\nleakwatch caught the leak; stopping the demo.');
+  clearInterval(ticker);
+});
+
+// --- the "service" -------------------------------------------------------------------
+const RPS = 4000; // simulated requests per second, served in 20 ms ticks
+const LEAK_BYTES_PER_MIN = 30e6;
+const responseCache = new Map(); // the leak: written on every request, never read or evicted
+const inFlight = new Array(RPS * 3).fill(null); // the last ~3 s of responses stay alive
+let nextId = 0;
+const NOTE = 'response padding '.repeat(200);
+let leakDebt = 0;
+
+function handle(url) {
+  const id = nextId++;
+  const u = new URL(url, 'http://localhost');
+  const items = [];
+  for (let i = 0; i < 12; i++) {
+    items.push({ id: `${u.searchParams.get('user')}-${i}`, price: i * 3.5, tags: ['a', 'b', String(i)] });
+  }
+  const body = JSON.stringify({ path: u.pathname, items, at: Date.now(), note: NOTE });
+  inFlight[id % inFlight.length] = { id, body, first: JSON.parse(body).items[0] };
+  return id;
+}
+
+let last = Date.now();
+const ticker = setInterval(() => {
+  for (let i = 0; i < (RPS * 20) / 1000; i++) handle(`/cart?user=u${nextId % 5000}&page=${i}`);
+  // "Memoize" responses at ~30 MB/min, keyed by an id that never repeats.
+  const now = Date.now();
+  leakDebt += (LEAK_BYTES_PER_MIN * (now - last)) / 60000;
+  last = now;
+  for (; leakDebt >= 1024; leakDebt -= 1024) {
+    responseCache.set(`req-${nextId}-${responseCache.size}`, { at: now, body: 'x'.repeat(900) + responseCache.size });
+  }
+  if (now - started > limitS * 1000) {
+    console.log(`\nno leak alert within ${limitS} s; stopping.`);
+    clearInterval(ticker);
+  }
+}, 20);
+
+console.log(`leaky service started (pid ${process.pid}); one line per full GC, Ctrl-C to stop.\n`);

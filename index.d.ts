@@ -1,0 +1,438 @@
+// Hand-written public types of leakwatch. The native binding's own types stay internal.
+//
+// The package is CommonJS (`index.js`) with an ESM wrapper (`index.mjs`), and this one file
+// types both: `export =` is what `require('leakwatch')` returns, an ESM default import gets the
+// same object, and the ESM named imports (`Leakwatch`, `LeakDetector`, `gc`, `configure`) are
+// properties of it. Types live in the `leakwatch` namespace merged with that value, so
+// `leakwatch.GcStats` (CommonJS) and `import type { GcStats } from 'leakwatch'` (ESM) both work.
+
+import { EventEmitter } from 'node:events';
+
+/**
+ * GC `stats` and `leak` events for the current thread (the main thread or one worker), from a
+ * native V8 GC hook.
+ *
+ * Monitoring starts with the first `stats` or `leak` listener and stops (the GC callbacks are
+ * removed) when the last one is removed. The native delivery never keeps the process alive.
+ *
+ * Use the instance this module exports; don't construct your own (see the constructor).
+ *
+ * @example
+ * ```ts
+ * import leakwatch from 'leakwatch';
+ * leakwatch.on('leak', (report) => logger.warn(report, report.reason));
+ * ```
+ */
+declare class Leakwatch extends EventEmitter {
+  /**
+   * Creates an emitter bound to the thread's native GC monitor.
+   *
+   * @remarks Each thread has one native monitor, and the module's default export already owns
+   * it. A second instance shares that monitor: its listeners get no events while the default
+   * export is monitoring, and removing its last listener stops monitoring for both. Use the
+   * exported instance instead.
+   */
+  constructor();
+
+  /**
+   * Validates and applies options, then returns the effective options.
+   *
+   * Options that are absent or `undefined` keep their current values. Giving `leak` (even
+   * `{}`) replaces the live leak detector: its options are merged over the current detector
+   * options and the detector forgets its samples and any episode in progress.
+   *
+   * Validation happens before anything changes: on error nothing is applied.
+   *
+   * @param options - The options to change. Defaults to `{}` (change nothing).
+   * @returns The effective options after the change (a fresh copy).
+   * @throws TypeError with `code` `'ERR_LEAKWATCH_INVALID_TYPE'` when `options` (or
+   *   `options.leak`) is not a plain object, or an option has the wrong type.
+   * @throws TypeError with `code` `'ERR_LEAKWATCH_UNKNOWN_OPTION'` on an option name that is
+   *   not listed in {@link leakwatch.LeakwatchOptions} or {@link leakwatch.DetectorOptions}.
+   * @throws RangeError with `code` `'ERR_LEAKWATCH_OUT_OF_RANGE'` when a `leak` option is
+   *   outside its allowed range (the message starts with `leak.` and names the range).
+   * @throws TypeError with `code` `'ERR_LEAKWATCH_INVALID_TYPE'` when a `leak` number is not
+   *   finite (`NaN`, `Infinity`).
+   */
+  configure(options?: leakwatch.LeakwatchOptions): leakwatch.EffectiveOptions;
+
+  /** The effective options, defaults filled in (a fresh copy on every read). */
+  get options(): leakwatch.EffectiveOptions;
+
+  /**
+   * Runs one full, synchronous garbage collection (a mark-sweep-compact) on this thread,
+   * without `--expose-gc`. It blocks the thread for the GC pause (tens to hundreds of ms on a
+   * large heap). While monitoring, the `stats`/`leak` events for it arrive asynchronously,
+   * after the current JavaScript has finished.
+   *
+   * @throws Error when the calling thread has no V8 isolate (cannot happen from JavaScript).
+   */
+  gc(): void;
+
+  /** `true` while the native GC callbacks are installed, i.e. while at least one `stats` or
+   * `leak` listener is attached. */
+  get monitoring(): boolean;
+
+  /**
+   * Listens for `stats` (after each full GC, and after minor GCs with
+   * {@link leakwatch.LeakwatchOptions.includeMinorGc}) or `leak` (sustained heap growth).
+   * Adding the first such listener starts monitoring.
+   */
+  on<K extends keyof leakwatch.LeakwatchEvents>(event: K, listener: (...args: leakwatch.LeakwatchEvents[K]) => void): this;
+  /** Any other event, as on a plain `EventEmitter`. */
+  on<E extends string | symbol>(event: Exclude<E, keyof leakwatch.LeakwatchEvents>, listener: (...args: any[]) => void): this;
+
+  /** Like {@link Leakwatch.on}, for one event only; monitoring stops when it was the last listener. */
+  once<K extends keyof leakwatch.LeakwatchEvents>(event: K, listener: (...args: leakwatch.LeakwatchEvents[K]) => void): this;
+  /** Any other event, as on a plain `EventEmitter`. */
+  once<E extends string | symbol>(event: Exclude<E, keyof leakwatch.LeakwatchEvents>, listener: (...args: any[]) => void): this;
+
+  /** Same as {@link Leakwatch.on}. */
+  addListener<K extends keyof leakwatch.LeakwatchEvents>(event: K, listener: (...args: leakwatch.LeakwatchEvents[K]) => void): this;
+  /** Any other event, as on a plain `EventEmitter`. */
+  addListener<E extends string | symbol>(event: Exclude<E, keyof leakwatch.LeakwatchEvents>, listener: (...args: any[]) => void): this;
+
+  /** Like {@link Leakwatch.on}, but the listener goes first in the list. */
+  prependListener<K extends keyof leakwatch.LeakwatchEvents>(event: K, listener: (...args: leakwatch.LeakwatchEvents[K]) => void): this;
+  /** Any other event, as on a plain `EventEmitter`. */
+  prependListener<E extends string | symbol>(event: Exclude<E, keyof leakwatch.LeakwatchEvents>, listener: (...args: any[]) => void): this;
+
+  /** Like {@link Leakwatch.once}, but the listener goes first in the list. */
+  prependOnceListener<K extends keyof leakwatch.LeakwatchEvents>(event: K, listener: (...args: leakwatch.LeakwatchEvents[K]) => void): this;
+  /** Any other event, as on a plain `EventEmitter`. */
+  prependOnceListener<E extends string | symbol>(event: Exclude<E, keyof leakwatch.LeakwatchEvents>, listener: (...args: any[]) => void): this;
+
+  /** Removes a `stats` or `leak` listener; removing the last one stops monitoring. */
+  off<K extends keyof leakwatch.LeakwatchEvents>(event: K, listener: (...args: leakwatch.LeakwatchEvents[K]) => void): this;
+  /** Any other event, as on a plain `EventEmitter`. */
+  off<E extends string | symbol>(event: Exclude<E, keyof leakwatch.LeakwatchEvents>, listener: (...args: any[]) => void): this;
+
+  /** Same as {@link Leakwatch.off}. */
+  removeListener<K extends keyof leakwatch.LeakwatchEvents>(event: K, listener: (...args: leakwatch.LeakwatchEvents[K]) => void): this;
+  /** Any other event, as on a plain `EventEmitter`. */
+  removeListener<E extends string | symbol>(event: Exclude<E, keyof leakwatch.LeakwatchEvents>, listener: (...args: any[]) => void): this;
+
+  /**
+   * Calls the listeners of `event` synchronously. leakwatch emits `stats` and `leak` itself;
+   * emitting them by hand (e.g. in tests) only reaches your listeners.
+   *
+   * @returns `true` if the event had listeners.
+   */
+  emit<K extends keyof leakwatch.LeakwatchEvents>(event: K, ...args: leakwatch.LeakwatchEvents[K]): boolean;
+  /** Any other event, as on a plain `EventEmitter`. */
+  emit<E extends string | symbol>(event: Exclude<E, keyof leakwatch.LeakwatchEvents>, ...args: any[]): boolean;
+}
+
+/**
+ * Replays post-full-GC samples through the same Rust detector the live monitor runs, e.g. to
+ * test options on a recorded trace. The live monitor feeds its own detector; this class is
+ * independent of it.
+ *
+ * @example
+ * ```ts
+ * const detector = new LeakDetector({ minGrowthBytes: 32 * 1024 * 1024 });
+ * for (const sample of trace) {
+ *   const report = detector.update(sample);
+ *   if (report) console.log(report.reason);
+ * }
+ * ```
+ */
+declare class LeakDetector {
+  /**
+   * @param options - Detector options; absent ones take the production defaults listed on
+   *   {@link leakwatch.DetectorOptions}. Defaults to `{}`.
+   * @throws TypeError with `code` `'ERR_LEAKWATCH_INVALID_TYPE'` when `options` is not a plain
+   *   object, an option has the wrong type, or a number is not finite.
+   * @throws TypeError with `code` `'ERR_LEAKWATCH_UNKNOWN_OPTION'` on an unknown option name.
+   * @throws RangeError with `code` `'ERR_LEAKWATCH_OUT_OF_RANGE'` when an option is outside
+   *   its allowed range.
+   */
+  constructor(options?: leakwatch.DetectorOptions);
+
+  /**
+   * Feeds one post-full-GC sample. Timestamps must not go backwards (equal ones are fine).
+   * Bad samples throw and leave the detector untouched.
+   *
+   * @param sample - One sample: a {@link leakwatch.GcStats} payload of a `'mark-sweep-compact'`
+   *   GC fits as it is.
+   * @returns The leak report exactly when the live monitor would emit `leak` at this sample,
+   *   else `null`. Its timestamps are in the time base of the samples given.
+   * @throws TypeError with `code` `'ERR_LEAKWATCH_INVALID_TYPE'` when `sample` is not an
+   *   object, a field is not a number, or a number is not finite.
+   * @throws RangeError with `code` `'ERR_LEAKWATCH_OUT_OF_RANGE'` when a value is negative or
+   *   `timestamp` is before the previous sample's.
+   */
+  update(sample: leakwatch.PostGcSample): leakwatch.LeakReport | null;
+
+  /** `true` while a growth episode is suspected (the trend is significant but the thresholds
+   * are not all met yet) or an alert was raised and the heap is still growing. */
+  get suspected(): boolean;
+
+  /** The effective options, defaults filled in (a fresh copy on every read). */
+  get options(): Required<leakwatch.DetectorOptions>;
+
+  /** Forgets every sample and episode; the options are kept. Timestamps may restart. */
+  reset(): void;
+}
+
+// Aliases so that the namespace below can re-export the classes as types without holding
+// values (a namespace with values could not merge with the `const`).
+type LeakwatchClass = Leakwatch;
+type LeakDetectorClass = LeakDetector;
+
+/** What `require('leakwatch')` returns and what an ESM default import gets. */
+interface LeakwatchModule extends Leakwatch {
+  /** The class of the exported instance (for `instanceof` and types; see its constructor). */
+  readonly Leakwatch: typeof Leakwatch;
+  /** The detector class, for replaying recorded samples. */
+  readonly LeakDetector: typeof LeakDetector;
+  /** The module itself, for transpiled `import leakwatch from 'leakwatch'` without interop. */
+  readonly default: LeakwatchModule;
+}
+
+/**
+ * The thread's leakwatch instance: an `EventEmitter` with `stats` and `leak` events, plus
+ * `configure()`, `gc()` and the {@link LeakDetector} class.
+ *
+ * @example
+ * ```ts
+ * // CommonJS
+ * const leakwatch = require('leakwatch');
+ * // ESM
+ * import leakwatch, { LeakDetector, gc, configure } from 'leakwatch';
+ * ```
+ */
+declare const leakwatch: LeakwatchModule;
+
+declare namespace leakwatch {
+  /** The class of the exported instance (an `EventEmitter` with `stats` and `leak` events). */
+  type Leakwatch = LeakwatchClass;
+  /** The detector class for replaying samples. */
+  type LeakDetector = LeakDetectorClass;
+
+  /**
+   * The kind of a garbage collection, as V8 names it:
+   * - `'mark-sweep-compact'`: a full GC of the whole heap (the only kind the leak detector uses);
+   * - `'scavenge'`: a minor GC of the young generation;
+   * - `'minor-mark-sweep'`: V8's other minor GC (when enabled);
+   * - `'incremental-marking'`, `'process-weak-callbacks'`: steps of a full GC; counted in
+   *   {@link GcStats.gcCount} but not delivered as `stats` events of their own.
+   */
+  type GcType = 'mark-sweep-compact' | 'scavenge' | 'minor-mark-sweep' | 'incremental-marking' | 'process-weak-callbacks';
+
+  /** One number per GC kind ({@link GcType}), plus their sum. */
+  interface PerGcKind {
+    /** `'scavenge'` GCs. */
+    scavenge: number;
+    /** `'minor-mark-sweep'` GCs. */
+    minorMarkSweep: number;
+    /** `'mark-sweep-compact'` (full) GCs. */
+    markSweepCompact: number;
+    /** `'incremental-marking'` steps. */
+    incrementalMarking: number;
+    /** `'process-weak-callbacks'` steps. */
+    processWeakCallbacks: number;
+    /** Sum of the five kinds. */
+    total: number;
+  }
+
+  /** One V8 heap space right after the GC, like `v8.getHeapSpaceStatistics()`. */
+  interface HeapSpaceStats {
+    /** V8's name of the space, e.g. `'old_space'`, `'new_space'`, `'large_object_space'`. */
+    name: string;
+    /** Bytes reserved for the space (`space_size`). */
+    size: number;
+    /** Bytes used by live objects (`space_used_size`). */
+    used: number;
+    /** Bytes still available in the space (`space_available_size`). */
+    available: number;
+    /** Bytes of physical memory committed to the space (`physical_space_size`). */
+    physical: number;
+  }
+
+  /**
+   * The `stats` event payload: V8's heap statistics read right after one GC, and leakwatch's
+   * counters. Plain numbers (no BigInt), so `JSON.stringify` gives a log line as it is.
+   *
+   * Cumulative counters ({@link GcStats.gcCount}, {@link GcStats.gcTimeMs},
+   * {@link GcStats.selfTimeByKindMs}) count from the moment monitoring (last) started.
+   */
+  interface GcStats {
+    /** When the GC ended: wall-clock time, epoch ms (like `Date.now()`, with a fractional part). */
+    timestamp: number;
+    /** Kind of this GC: `'mark-sweep-compact'` by default; also `'scavenge'` and
+     * `'minor-mark-sweep'` with {@link LeakwatchOptions.includeMinorGc}. */
+    gcType: GcType;
+    /** This GC's pause, ms (from V8's GC prologue to its epilogue). */
+    pauseMs: number;
+    /** Bytes used by live JavaScript objects after the GC (`used_heap_size`). */
+    usedHeapSize: number;
+    /** Bytes V8 has allocated for the heap (`total_heap_size`). */
+    totalHeapSize: number;
+    /** Bytes of the heap reserved for executable code (`total_heap_size_executable`). */
+    totalHeapSizeExecutable: number;
+    /** The heap's size limit, bytes (`heap_size_limit`, set by `--max-old-space-size`). */
+    heapSizeLimit: number;
+    /** Bytes of physical memory committed to the heap (`total_physical_size`). */
+    totalPhysicalSize: number;
+    /** Bytes still available before the heap limit (`total_available_size`). */
+    totalAvailableSize: number;
+    /** Bytes currently malloc'ed by V8 itself (`malloced_memory`). */
+    mallocedMemory: number;
+    /** Peak bytes malloc'ed by V8 (`peak_malloced_memory`; V8 may report it below
+     * {@link GcStats.mallocedMemory}). */
+    peakMallocedMemory: number;
+    /** Bytes of external memory (e.g. `Buffer`s) V8 was told about (`external_memory`). */
+    externalMemory: number;
+    /** Live native (V8) contexts: the main context plus one per `vm` context. */
+    numberOfNativeContexts: number;
+    /** Contexts that were detached but not yet collected; a count that keeps rising is a leak. */
+    numberOfDetachedContexts: number;
+    /** GCs per kind (all kinds, delivered or not), cumulative since monitoring started. */
+    gcCount: PerGcKind;
+    /** GC pause time per kind, ms, cumulative since monitoring started. */
+    gcTimeMs: PerGcKind;
+    /** What leakwatch itself has cost on this thread, ms, cumulative: its GC callbacks
+     * ({@link GcStats.selfTimeByKindMs}`.total`) plus its delivery work
+     * ({@link GcStats.deliverySelfTimeMs}). Up to the previous GC: this GC's own callback
+     * time is counted in the next payload. */
+    selfTimeMs: number;
+    /** Time spent in leakwatch's GC callbacks per GC kind, ms, cumulative since monitoring
+     * started (the current GC's epilogue not yet included). */
+    selfTimeByKindMs: PerGcKind;
+    /** Time spent by leakwatch outside GC pauses turning samples into events (detector
+     * included), ms, cumulative since the module was loaded on this thread. */
+    deliverySelfTimeMs: number;
+    /** GC events dropped since the previous `stats` event because a storm of GCs filled the
+     * queue (minor GCs are dropped first). Usually `0`. */
+    droppedEvents: number;
+    /** Statistics per heap space. Present only with {@link LeakwatchOptions.heapSpaces}. */
+    heapSpaces?: HeapSpaceStats[];
+  }
+
+  /**
+   * The `leak` event payload (and {@link LeakDetector.update}'s result): the post-full-GC heap
+   * shows sustained, open-ended growth. One alert per growth episode, plus re-alerts after
+   * further growth when {@link DetectorOptions.realert} is on.
+   *
+   * From the live monitor, timestamps are epoch ms; from {@link LeakDetector.update}, they are
+   * in the time base of the samples given.
+   */
+  interface LeakReport {
+    /** When the sample that raised the alert was taken, ms (epoch ms from the live monitor). */
+    timestamp: number;
+    /** Estimated start of the growth episode, ms (same time base as `timestamp`). */
+    startTimestamp: number;
+    /** How long the growth has been going on (the evidence's time span), ms. */
+    durationMs: number;
+    /** Number of full GCs in the evidence. */
+    samples: number;
+    /** Heap used after the GC at the start of the episode, bytes. */
+    startUsedHeapSize: number;
+    /** Heap used after the GC that raised the alert, bytes. */
+    endUsedHeapSize: number;
+    /** The post-GC floor at the start of the episode, bytes. */
+    baselineBytes: number;
+    /** Growth of the fitted (Theil–Sen) trend line over the evidence, bytes. */
+    growthBytes: number;
+    /** Slope of the fitted trend line, bytes per minute. */
+    growthRateBytesPerMinute: number;
+    /** One-sided confidence of the Mann–Kendall trend test, between 0 and 1. */
+    confidence: number;
+    /** Growth episode number, from 1. */
+    episode: number;
+    /** `0` for the first alert of an episode, then 1, 2, … for re-alerts. */
+    repeat: number;
+    /** One line for humans, e.g. `"heap grew 48.2 MB in 3m12s (15.1 MB/min) over 9 full GCs"`. */
+    reason: string;
+  }
+
+  /** One post-full-GC sample for {@link LeakDetector.update}. */
+  interface PostGcSample {
+    /** When the sample was taken, ms, any time base (epoch ms, `performance.now()`…); finite,
+     * at least 0, and not before the previous sample's. */
+    timestamp: number;
+    /** Heap used right after a full GC, bytes; finite and at least 0. */
+    usedHeapSize: number;
+  }
+
+  /**
+   * Options of the leak detector. Every option is optional; the defaults are the production
+   * ones. Numbers must be finite (else TypeError `ERR_LEAKWATCH_INVALID_TYPE`) and within the
+   * listed range, inclusive (else RangeError `ERR_LEAKWATCH_OUT_OF_RANGE`). An alert needs all
+   * of: a significant trend, {@link DetectorOptions.minSamples} full GCs and
+   * {@link DetectorOptions.minDurationMs} of evidence, and growth of at least
+   * {@link DetectorOptions.minGrowthBytes} and {@link DetectorOptions.minGrowthPercent}.
+   */
+  interface DetectorOptions {
+    /** How far back the trend test looks, ms. Default `86_400_000` (24 h); range
+     * `60_000`–`604_800_000` (1 min–7 days). Memory use is bounded whatever the window. */
+    windowMs?: number;
+    /** Growth must have been sustained at least this long, ms. Default `30_000`; range
+     * `0`–`86_400_000`, and at most {@link DetectorOptions.windowMs}. */
+    minDurationMs?: number;
+    /** Full GCs of evidence needed. Default `16`; a whole number, range `6`–`256`. */
+    minSamples?: number;
+    /** Growth of the fitted trend over the episode must reach this, bytes. Default
+     * `8_388_608` (8 MiB); range `0`–`1e15`. */
+    minGrowthBytes?: number;
+    /** … and this percentage of the baseline (`5` means 5 %). Default `5`; range `0`–`1000`. */
+    minGrowthPercent?: number;
+    /** One-sided confidence the trend test must reach. Default `0.99`; range `0.5`–`0.999999`. */
+    confidence?: number;
+    /** Alert again when the heap keeps growing significantly within the same episode (with
+     * fresh evidence: at least `minSamples` GCs and `minDurationMs` since the last alert).
+     * Default `true`. */
+    realert?: boolean;
+  }
+
+  /** Options of {@link Leakwatch.configure}. Absent options keep their current values. */
+  interface LeakwatchOptions {
+    /** Also emit `stats` after minor GCs (`'scavenge'`, `'minor-mark-sweep'`), which can
+     * come many times a second. Default `false` (full GCs only). */
+    includeMinorGc?: boolean;
+    /** Add {@link GcStats.heapSpaces} to `stats` payloads. Default `false`. */
+    heapSpaces?: boolean;
+    /** Options of the live leak detector, merged over its current ones. Giving this restarts
+     * the detector (it forgets its samples). */
+    leak?: DetectorOptions;
+  }
+
+  /** The effective options, as returned by {@link Leakwatch.configure} and
+   * {@link Leakwatch.options}. */
+  interface EffectiveOptions {
+    /** Whether `stats` is also emitted after minor GCs. */
+    includeMinorGc: boolean;
+    /** Whether `stats` payloads carry {@link GcStats.heapSpaces}. */
+    heapSpaces: boolean;
+    /** The live leak detector's options. */
+    leak: Required<DetectorOptions>;
+  }
+
+  /** The events of {@link Leakwatch} and their listener arguments. */
+  interface LeakwatchEvents {
+    /** After each full GC (and each minor GC with {@link LeakwatchOptions.includeMinorGc}). */
+    stats: [stats: GcStats];
+    /** When sustained heap growth is detected. */
+    leak: [report: LeakReport];
+  }
+
+  /**
+   * The `code` of errors leakwatch throws:
+   * - `'ERR_LEAKWATCH_INVALID_TYPE'` (TypeError): a value of the wrong type, or a non-finite number;
+   * - `'ERR_LEAKWATCH_UNKNOWN_OPTION'` (TypeError): an option name that does not exist;
+   * - `'ERR_LEAKWATCH_OUT_OF_RANGE'` (RangeError): a number outside its allowed range;
+   * - `'ERR_LEAKWATCH_NOT_BUILT'`, `'ERR_LEAKWATCH_ABI_MISMATCH'`, `'ERR_LEAKWATCH_LOAD'`
+   *   (Error, thrown by `require`/`import` itself): the native addon is missing, was built for
+   *   another Node ABI, or cannot be loaded; the message says how to rebuild it.
+   */
+  type ErrorCode =
+    | 'ERR_LEAKWATCH_INVALID_TYPE'
+    | 'ERR_LEAKWATCH_UNKNOWN_OPTION'
+    | 'ERR_LEAKWATCH_OUT_OF_RANGE'
+    | 'ERR_LEAKWATCH_NOT_BUILT'
+    | 'ERR_LEAKWATCH_ABI_MISMATCH'
+    | 'ERR_LEAKWATCH_LOAD';
+}
+
+export = leakwatch;

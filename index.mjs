@@ -1,0 +1,7 @@
+// ESM entry: `import leakwatch, { LeakDetector } from 'leakwatch'`.
+import leakwatch from './index.js';
+
+export default leakwatch;
+export const { Leakwatch, LeakDetector } = leakwatch;
+export const gc = () => leakwatch.gc();
+export const configure = (options) => leakwatch.configure(options);
