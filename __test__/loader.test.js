@@ -12,7 +12,7 @@ test('a binary built for another Node ABI is refused with a clear error, not loa
   assert.equal(r.code, 0, r.stderr);
   const err = JSON.parse(r.stdout);
   assert.equal(err.code, 'ERR_LEAKWATCH_ABI_MISMATCH');
-  assert.match(err.message, new RegExp(`built for Node ABI ${process.versions.modules}\\b`));
+  assert.match(err.message, new RegExp(`built for Node ABI [0-9, ]*\\b${process.versions.modules}\\b`));
   assert.match(err.message, /\(ABI 999\)/);
   assert.match(err.message, /npm rebuild leakwatch/);
 });

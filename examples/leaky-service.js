@@ -3,9 +3,12 @@
 // A small service with a deliberate leak, watched by leakwatch.
 //
 // It serves ~4000 simulated requests/s (parse, build a response, JSON round-trip) and
-// "memoizes" responses by request id in a Map that is never read or evicted: ~30 MB/min
+// "memoizes" responses by request id in a Map that is never read or evicted: ~15-30 MB/min
 // of retained heap. leakwatch prints one line per full GC and raises `leak` once the growth
 // is sustained. Stops on its own after the alert (or after DEMO_SECONDS, default 180).
+// `npm run demo` runs it with --single-threaded-gc, as the eval workloads do: on a small
+// machine V8 then runs full GCs every few seconds instead of every ten or more, so the
+// detector's evidence (16+ full GCs) builds up within a minute.
 
 const leakwatch = require('..');
 
@@ -35,7 +38,7 @@ const LEAK_BYTES_PER_MIN = 30e6;
 const responseCache = new Map(); // the leak: written on every request, never read or evicted
 const inFlight = new Array(RPS * 3).fill(null); // the last ~3 s of responses stay alive
 let nextId = 0;
-const NOTE = 'response padding '.repeat(200);
+const NOTE = 'response padding '.repeat(40);
 let leakDebt = 0;
 
 function handle(url) {

@@ -1,0 +1,43 @@
+'use strict';
+// `npm pack` → `npm install <tarball>` in an empty project builds the addon from source and
+// works there: the published file list is complete and the install script does its job.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { ROOT } = require('./helpers');
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+test('the packed tarball installs into an empty project and emits stats', { timeout: 600_000 }, () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-pack-'));
+  try {
+    const packed = execFileSync(npm, ['pack', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' });
+    const [{ filename, files }] = JSON.parse(packed);
+    const names = files.map((f) => f.path);
+    for (const needed of ['index.js', 'index.mjs', 'index.d.ts', 'build.rs', 'Cargo.toml', 'Cargo.lock', 'src/shim/gc_hook.cc']) {
+      assert.ok(names.includes(needed), `${needed} is packed`);
+    }
+    assert.ok(!names.some((n) => n.endsWith('.node') || n.startsWith('target/')), 'no build output is packed');
+
+    const app = path.join(work, 'app');
+    fs.mkdirSync(app);
+    fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
+    // Share the compiled dependencies with this checkout so the test does not rebuild napi.
+    const env = { ...process.env, CARGO_TARGET_DIR: path.join(ROOT, 'target') };
+    execFileSync(npm, ['install', '--no-audit', '--no-fund', path.join(work, filename)], { cwd: app, env, stdio: 'pipe' });
+
+    const out = execFileSync(
+      process.execPath,
+      ['-e', "const lw = require('leakwatch'); lw.once('stats', (s) => console.log(s.gcType)); lw.gc(); setTimeout(() => {}, 100);"],
+      { cwd: app, encoding: 'utf8' },
+    );
+    assert.equal(out.trim(), 'mark-sweep-compact');
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import lw, { LeakDetector } from 'leakwatch'; console.log(typeof lw.on, typeof LeakDetector);"], { cwd: app, encoding: 'utf8' });
+    assert.equal(esm.trim(), 'function function');
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
