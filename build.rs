@@ -29,7 +29,10 @@ fn main() {
         ),
     };
     println!("cargo:rustc-env=LEAKWATCH_NODE_ABI={abi}");
-    println!("cargo:rerun-if-changed={}", include.join("node_version.h").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        include.join("node_version.h").display()
+    );
 
     let mut build = cc::Build::new();
     build
@@ -71,12 +74,26 @@ fn find_node_headers() -> Option<(PathBuf, String)> {
             }
             if let Ok(home) = env::var("HOME") {
                 let v = version.trim_start_matches('v');
-                candidates.push(Path::new(&home).join(".cache/node-gyp").join(v).join("include/node"));
-                candidates.push(Path::new(&home).join(".node-gyp").join(v).join("include/node"));
+                candidates.push(
+                    Path::new(&home)
+                        .join(".cache/node-gyp")
+                        .join(v)
+                        .join("include/node"),
+                );
+                candidates.push(
+                    Path::new(&home)
+                        .join(".node-gyp")
+                        .join(v)
+                        .join("include/node"),
+                );
             }
         }
     }
-    let searched = candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ");
+    let searched = candidates
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     candidates
         .into_iter()
         .find(|dir| dir.join("node_version.h").is_file() && dir.join("v8.h").is_file())
@@ -124,7 +141,9 @@ fn cxx_standard(include: &Path, major: u32) -> &'static str {
 /// Defines that change V8's object layout must match the Node build (config.gypi).
 fn v8_defines(include: &Path) -> Vec<&'static str> {
     let config = fs::read_to_string(include.join("config.gypi")).unwrap_or_default();
-    let enabled = |key: &str| config.contains(&format!("'{key}': 1")) || config.contains(&format!("'{key}': 'true'"));
+    let enabled = |key: &str| {
+        config.contains(&format!("'{key}': 1")) || config.contains(&format!("'{key}': 'true'"))
+    };
     let mut defines = Vec::new();
     if enabled("v8_enable_pointer_compression") {
         defines.push("V8_COMPRESS_POINTERS");

@@ -25,12 +25,10 @@ import { EventEmitter } from 'node:events';
  */
 declare class Leakwatch extends EventEmitter {
   /**
-   * Creates an emitter bound to the thread's native GC monitor.
+   * Not for use: the module's export is the one instance per thread.
    *
-   * @remarks Each thread has one native monitor, and the module's default export already owns
-   * it. A second instance shares that monitor: its listeners get no events while the default
-   * export is monitoring, and removing its last listener stops monitoring for both. Use the
-   * exported instance instead.
+   * @throws Error always, since the module already created the instance that owns this
+   *   thread's native GC monitor (two emitters would fight over it).
    */
   constructor();
 

@@ -49,7 +49,11 @@ struct LwHook {
 }
 
 extern "C" {
-    fn leakwatch_hook_install(context: *mut c_void, deliver_mask: u32, heap_spaces: c_int) -> *mut LwHook;
+    fn leakwatch_hook_install(
+        context: *mut c_void,
+        deliver_mask: u32,
+        heap_spaces: c_int,
+    ) -> *mut LwHook;
     fn leakwatch_hook_configure(hook: *mut LwHook, deliver_mask: u32, heap_spaces: c_int);
     fn leakwatch_hook_remove(hook: *mut LwHook);
     fn leakwatch_force_full_gc() -> c_int;
@@ -166,5 +170,7 @@ fn space_name(name: *const c_char) -> &'static str {
     }
     // SAFETY: V8's HeapSpaceStatistics::space_name() returns a pointer to a static,
     // NUL-terminated string literal (BaseSpace::GetSpaceName), valid for the process lifetime.
-    unsafe { CStr::from_ptr(name) }.to_str().unwrap_or("unknown")
+    unsafe { CStr::from_ptr(name) }
+        .to_str()
+        .unwrap_or("unknown")
 }

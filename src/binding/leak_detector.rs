@@ -23,7 +23,12 @@ impl NativeLeakDetector {
 
     /// Feeds one post-full-GC sample; returns the report when an alert is raised at it.
     #[napi]
-    pub fn update(&mut self, env: Env, timestamp: f64, used_heap_size: f64) -> Result<Option<LeakPayload>> {
+    pub fn update(
+        &mut self,
+        env: Env,
+        timestamp: f64,
+        used_heap_size: f64,
+    ) -> Result<Option<LeakPayload>> {
         match self.inner.update(timestamp, used_heap_size) {
             Ok(report) => Ok(report.map(|r| LeakPayload::new(r, 0.0))),
             Err(e) => Err(throw(&env, e)),

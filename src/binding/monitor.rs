@@ -52,7 +52,9 @@ impl GcSink for Shared {
     fn on_gc(&self, sample: &GcSample) {
         // try_lock: never wait inside a GC pause. Contention cannot happen on one thread,
         // but if it ever did, losing a sample is better than blocking V8.
-        let Some(mut pending) = self.pending.try_lock() else { return };
+        let Some(mut pending) = self.pending.try_lock() else {
+            return;
+        };
         pending.queue.push(*sample);
         let schedule = !pending.flush_scheduled;
         pending.flush_scheduled = true;
@@ -89,7 +91,10 @@ impl Shared {
         let mut leaks = Vec::new();
         {
             let mut detector = self.detector.lock();
-            for s in samples.iter().filter(|s| s.kind == GcKind::MarkSweepCompact) {
+            for s in samples
+                .iter()
+                .filter(|s| s.kind == GcKind::MarkSweepCompact)
+            {
                 // A sample V8 gave us cannot be invalid, but if the clock ever misbehaved the
                 // detector rejects it and keeps its state: skip it rather than fail delivery.
                 if let Ok(Some(report)) = detector.update(s.monotonic_ms, s.used_heap_size) {
@@ -151,7 +156,10 @@ impl Monitor {
                 meter: Mutex::new(DeliveryMeter::default()),
             }),
             hook: None,
-            settings: Settings { include_minor_gc: false, heap_spaces: false },
+            settings: Settings {
+                include_minor_gc: false,
+                heap_spaces: false,
+            },
         }
     }
 
@@ -168,7 +176,10 @@ impl Monitor {
             .build_callback(move |_ctx| {
                 Ok(match shared.upgrade() {
                     Some(shared) => shared.take_batch(),
-                    None => Batch { stats: Vec::new(), leaks: Vec::new() },
+                    None => Batch {
+                        stats: Vec::new(),
+                        leaks: Vec::new(),
+                    },
                 })
             })?;
         *self.shared.delivery.lock() = Some(delivery);
@@ -176,14 +187,21 @@ impl Monitor {
         *self.shared.meter.lock() = DeliveryMeter::default();
         self.shared.detector.lock().reset();
         let sink: Arc<dyn GcSink> = self.shared.clone();
-        match GcHook::install(sink, self.settings.deliver_mask(), self.settings.heap_spaces) {
+        match GcHook::install(
+            sink,
+            self.settings.deliver_mask(),
+            self.settings.heap_spaces,
+        ) {
             Some(hook) => {
                 self.hook = Some(hook);
                 Ok(())
             }
             None => {
                 self.stop();
-                Err(Error::new(Status::GenericFailure, "leakwatch: no V8 isolate on this thread"))
+                Err(Error::new(
+                    Status::GenericFailure,
+                    "leakwatch: no V8 isolate on this thread",
+                ))
             }
         }
     }
@@ -202,12 +220,18 @@ impl Monitor {
 type MonitorCell = Rc<RefCell<Monitor>>;
 
 fn with_monitor<T>(env: &Env, f: impl FnOnce(&mut Monitor) -> Result<T>) -> Result<T> {
-    let cell = env
-        .get_instance_data::<MonitorCell>()?
-        .ok_or_else(|| Error::new(Status::GenericFailure, "leakwatch: module not initialised in this environment"))?;
-    let mut monitor = cell
-        .try_borrow_mut()
-        .map_err(|_| Error::new(Status::GenericFailure, "leakwatch: monitor is busy (re-entrant call)"))?;
+    let cell = env.get_instance_data::<MonitorCell>()?.ok_or_else(|| {
+        Error::new(
+            Status::GenericFailure,
+            "leakwatch: module not initialised in this environment",
+        )
+    })?;
+    let mut monitor = cell.try_borrow_mut().map_err(|_| {
+        Error::new(
+            Status::GenericFailure,
+            "leakwatch: monitor is busy (re-entrant call)",
+        )
+    })?;
     f(&mut monitor)
 }
 
@@ -246,9 +270,17 @@ pub fn monitor_is_running(env: Env) -> Result<bool> {
 
 /// Which GCs are delivered and whether `stats` payloads are built at all.
 #[napi]
-pub fn monitor_configure(env: Env, include_minor_gc: bool, heap_spaces: bool, want_stats: bool) -> Result<()> {
+pub fn monitor_configure(
+    env: Env,
+    include_minor_gc: bool,
+    heap_spaces: bool,
+    want_stats: bool,
+) -> Result<()> {
     with_monitor(&env, |m| {
-        m.settings = Settings { include_minor_gc, heap_spaces };
+        m.settings = Settings {
+            include_minor_gc,
+            heap_spaces,
+        };
         m.shared.pending.lock().want_stats = want_stats;
         if let Some(hook) = &m.hook {
             hook.configure(m.settings.deliver_mask(), heap_spaces);
@@ -259,7 +291,10 @@ pub fn monitor_configure(env: Env, include_minor_gc: bool, heap_spaces: bool, wa
 
 /// Replaces the live detector (its state starts over) and returns the effective options.
 #[napi]
-pub fn monitor_set_detector(env: Env, options: DetectorOptionsInput) -> Result<DetectorOptionsInput> {
+pub fn monitor_set_detector(
+    env: Env,
+    options: DetectorOptionsInput,
+) -> Result<DetectorOptionsInput> {
     let resolved = options.resolve().map_err(|e| throw(&env, e))?;
     let detector = LeakDetector::new(resolved.clone()).map_err(|e| throw(&env, e))?;
     with_monitor(&env, |m| {
@@ -274,7 +309,10 @@ pub fn gc() -> Result<()> {
     if ffi::force_full_gc() {
         Ok(())
     } else {
-        Err(Error::new(Status::GenericFailure, "leakwatch: no V8 isolate on this thread"))
+        Err(Error::new(
+            Status::GenericFailure,
+            "leakwatch: no V8 isolate on this thread",
+        ))
     }
 }
 

@@ -18,7 +18,11 @@ pub struct EventQueue<T> {
 impl<T: Expendable> EventQueue<T> {
     pub fn with_capacity(capacity: usize) -> Self {
         let capacity = capacity.max(1);
-        EventQueue { items: VecDeque::with_capacity(capacity), capacity, dropped: 0 }
+        EventQueue {
+            items: VecDeque::with_capacity(capacity),
+            capacity,
+            dropped: 0,
+        }
     }
 
     /// Adds an event. When full, drops the oldest expendable event (a minor GC), else the

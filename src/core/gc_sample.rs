@@ -63,8 +63,13 @@ pub struct HeapSpace {
 }
 
 impl HeapSpace {
-    pub const EMPTY: HeapSpace =
-        HeapSpace { name: "", size: 0.0, used: 0.0, available: 0.0, physical: 0.0 };
+    pub const EMPTY: HeapSpace = HeapSpace {
+        name: "",
+        size: 0.0,
+        used: 0.0,
+        available: 0.0,
+        physical: 0.0,
+    };
 }
 
 /// Heap statistics right after one GC. Bytes and milliseconds as `f64`, like
