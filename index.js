@@ -86,6 +86,7 @@ class Leakwatch extends EventEmitter {
   // JS thread, called by the native side with one batch. A throwing listener surfaces as an
   // uncaught exception, as with any EventEmitter, without losing the rest of the batch.
   #deliver({ stats, leaks }) {
+    binding.monitorBatchReceived();
     for (const s of stats) this.#emitSafely('stats', s);
     for (const l of leaks) this.#emitSafely('leak', l);
   }

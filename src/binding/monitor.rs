@@ -45,6 +45,9 @@ struct Pending {
 struct DeliveryMeter {
     self_time_ms: f64,
     undelivered_drops: u64,
+    /// When the last batch left Rust: its conversion to JS objects and the call into JS are
+    /// leakwatch's cost too, metered up to the moment index.js receives the batch.
+    batch_ready_at: Option<Instant>,
 }
 
 impl GcSink for Shared {
@@ -112,6 +115,7 @@ impl Shared {
             }
         }
         meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
+        meter.batch_ready_at = Some(Instant::now());
         Batch { stats, leaks }
     }
 }
@@ -259,6 +263,18 @@ pub fn monitor_start(env: Env, callback: Function<Batch, ()>) -> Result<()> {
 pub fn monitor_stop(env: Env) -> Result<()> {
     with_monitor(&env, |m| {
         m.stop();
+        Ok(())
+    })
+}
+
+/// Called by index.js as a batch arrives: adds the conversion and call time to the meter.
+#[napi]
+pub fn monitor_batch_received(env: Env) -> Result<()> {
+    with_monitor(&env, |m| {
+        let mut meter = m.shared.meter.lock();
+        if let Some(ready) = meter.batch_ready_at.take() {
+            meter.self_time_ms += ready.elapsed().as_secs_f64() * 1e3;
+        }
         Ok(())
     })
 }
