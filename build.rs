@@ -38,6 +38,7 @@ fn main() {
     build
         .cpp(true)
         .file("src/shim/gc_hook.cc")
+        .file("src/shim/heap_snapshot.cc")
         .include(&include)
         .include("src/shim")
         .flag(cxx_standard(&include, major))

@@ -2,8 +2,9 @@
 //
 // The package is CommonJS (`index.js`) with an ESM wrapper (`index.mjs`), and this one file
 // types both: `export =` is what `require('leakwatch')` returns, an ESM default import gets the
-// same object, and the ESM named imports (`Leakwatch`, `LeakDetector`, `gc`, `configure`) are
-// properties of it. Types live in the `leakwatch` namespace merged with that value, so
+// same object, and the ESM named imports (`Leakwatch`, `LeakDetector`, `HeapDiff`, `gc`,
+// `configure`) are properties of it. Types live in the `leakwatch` namespace merged with that
+// value, so
 // `leakwatch.GcStats` (CommonJS) and `import type { GcStats } from 'leakwatch'` (ESM) both work.
 
 import { EventEmitter } from 'node:events';
@@ -173,10 +174,51 @@ declare class LeakDetector {
   reset(): void;
 }
 
+/**
+ * What grew between two moments, by constructor: a heap snapshot now, another at
+ * {@link HeapDiff.end}, objects matched by their V8 heap-object id.
+ *
+ * Each snapshot is taken after full GCs (V8 runs them as part of taking it), walked natively
+ * node by node (no JSON, no recursion, so 100k-deep chains are fine) and reduced to 12 bytes
+ * per node before V8's copy is freed. Taking one blocks the thread: about 0.3 s for a small
+ * heap, seconds for a million objects, with V8's transient snapshot costing roughly 1.4 KB of
+ * memory per object while it exists. Meant for diagnosis, not for every request.
+ *
+ * @example
+ * ```ts
+ * const hd = new HeapDiff();
+ * await runSuspectedWorkload();
+ * const { change } = hd.end();
+ * for (const d of change.details.slice(0, 5)) console.log(d.what, d.added, d.size);
+ * ```
+ */
+declare class HeapDiff {
+  /**
+   * Takes the "before" snapshot (blocks this thread while V8 takes it).
+   *
+   * @throws Error with `code` `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` when V8 gives no snapshot.
+   */
+  constructor();
+
+  /**
+   * Takes the "after" snapshot and compares it with the "before" one.
+   *
+   * @returns The comparison; `change.details` lists the constructors (and categories) whose
+   *   population changed, largest growth in bytes first.
+   * @throws Error with `code` `'ERR_LEAKWATCH_HEAPDIFF_ENDED'` when called a second time.
+   * @throws Error with `code` `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` when V8 gives no snapshot.
+   */
+  end(): leakwatch.HeapDiffResult;
+
+  /** `true` once {@link HeapDiff.end} has been called. */
+  get ended(): boolean;
+}
+
 // Aliases so that the namespace below can re-export the classes as types without holding
 // values (a namespace with values could not merge with the `const`).
 type LeakwatchClass = Leakwatch;
 type LeakDetectorClass = LeakDetector;
+type HeapDiffClass = HeapDiff;
 
 /** What `require('leakwatch')` returns and what an ESM default import gets. */
 interface LeakwatchModule extends Leakwatch {
@@ -184,6 +226,8 @@ interface LeakwatchModule extends Leakwatch {
   readonly Leakwatch: typeof Leakwatch;
   /** The detector class, for replaying recorded samples. */
   readonly LeakDetector: typeof LeakDetector;
+  /** The heap diff class: what grew between two moments, by constructor. */
+  readonly HeapDiff: typeof HeapDiff;
   /** The module itself, for transpiled `import leakwatch from 'leakwatch'` without interop. */
   readonly default: LeakwatchModule;
 }
@@ -207,6 +251,60 @@ declare namespace leakwatch {
   type Leakwatch = LeakwatchClass;
   /** The detector class for replaying samples. */
   type LeakDetector = LeakDetectorClass;
+  /** The heap diff class. */
+  type HeapDiff = HeapDiffClass;
+
+  /** Totals of one heap snapshot of a {@link HeapDiff}. */
+  interface HeapTotals {
+    /** Nodes in the snapshot (heap objects plus V8's internal and synthetic nodes). */
+    nodes: number;
+    /** Sum of the nodes' own (shallow) sizes, bytes. */
+    sizeBytes: number;
+    /** {@link HeapTotals.sizeBytes} for people, node-memwatch style: `'420 bytes'`,
+     * `'12.5 kb'`, `'3.71 mb'` (1024-based, two decimals at most). */
+    size: string;
+  }
+
+  /** One constructor (or category) whose population changed between the two snapshots. */
+  interface HeapDiffDetail {
+    /** The constructor name for objects (`'LeakyThing'`, `'Object'`, `'Array'`, `'Map'`…);
+     * for other nodes a category in parentheses: `'(string)'`, `'(array)'` (V8's internal
+     * arrays, e.g. elements stores), `'(closure) name'`, `'(code)'`, `'(number)'`,
+     * `'(regexp)'`, `'(symbol)'`, `'(bigint)'`, `'(object shape)'`, `'(system)'`. */
+    what: string;
+    /** Bytes of this group after minus before (negative when it shrank). */
+    sizeBytes: number;
+    /** {@link HeapDiffDetail.sizeBytes} for people, e.g. `'-12.5 kb'`. */
+    size: string;
+    /** Nodes of this group in the "after" snapshot only (allocated since). */
+    added: number;
+    /** Nodes of this group in the "before" snapshot only (freed since). */
+    removed: number;
+  }
+
+  /** What changed between the two snapshots of a {@link HeapDiff}. */
+  interface HeapChange {
+    /** After minus before, bytes. */
+    sizeBytes: number;
+    /** {@link HeapChange.sizeBytes} for people. */
+    size: string;
+    /** Nodes in the "before" snapshot only. */
+    freedNodes: number;
+    /** Nodes in the "after" snapshot only. */
+    allocatedNodes: number;
+    /** Groups whose population changed, largest growth (bytes) first. */
+    details: HeapDiffDetail[];
+  }
+
+  /** The result of {@link HeapDiff.end}. */
+  interface HeapDiffResult {
+    /** The snapshot taken by the constructor. */
+    before: HeapTotals;
+    /** The snapshot taken by `end()`. */
+    after: HeapTotals;
+    /** The difference, by constructor. */
+    change: HeapChange;
+  }
 
   /**
    * The kind of a garbage collection, as V8 names it:
@@ -422,7 +520,9 @@ declare namespace leakwatch {
    * - `'ERR_LEAKWATCH_OUT_OF_RANGE'` (RangeError): a number outside its allowed range;
    * - `'ERR_LEAKWATCH_NOT_BUILT'`, `'ERR_LEAKWATCH_ABI_MISMATCH'`, `'ERR_LEAKWATCH_LOAD'`
    *   (Error, thrown by `require`/`import` itself): the native addon is missing, was built for
-   *   another Node ABI, or cannot be loaded; the message says how to rebuild it.
+   *   another Node ABI, or cannot be loaded; the message says how to rebuild it;
+   * - `'ERR_LEAKWATCH_HEAPDIFF_ENDED'` (Error): {@link HeapDiff.end} called a second time;
+   * - `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` (Error): V8 could not take a heap snapshot.
    */
   type ErrorCode =
     | 'ERR_LEAKWATCH_INVALID_TYPE'
@@ -430,7 +530,9 @@ declare namespace leakwatch {
     | 'ERR_LEAKWATCH_OUT_OF_RANGE'
     | 'ERR_LEAKWATCH_NOT_BUILT'
     | 'ERR_LEAKWATCH_ABI_MISMATCH'
-    | 'ERR_LEAKWATCH_LOAD';
+    | 'ERR_LEAKWATCH_LOAD'
+    | 'ERR_LEAKWATCH_HEAPDIFF_ENDED'
+    | 'ERR_LEAKWATCH_HEAP_SNAPSHOT';
 }
 
 export = leakwatch;

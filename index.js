@@ -4,8 +4,9 @@
 
 const { EventEmitter } = require('node:events');
 const binding = require('./lib/binding');
+const { HeapDiff } = require('./lib/heap-diff');
 const { LeakDetector } = require('./lib/leak-detector');
-const { MONITOR_OPTIONS, checkShape, detectorOptions, withPrefix } = require('./lib/options');
+const { MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix } = require('./lib/options');
 
 const MONITORED = ['stats', 'leak'];
 let created = false;
@@ -25,16 +26,36 @@ class Leakwatch extends EventEmitter {
     this.gc = this.gc.bind(this);
     // Monitoring follows the listeners: it starts with the first `stats`/`leak` listener
     // and the GC callbacks are removed when the last one goes.
-    this.on('newListener', (event) => {
-      if (MONITORED.includes(event)) this.#sync(event);
-    });
-    this.on('removeListener', (event) => {
-      if (MONITORED.includes(event)) this.#sync();
-    });
+    this.#watchListeners();
+  }
+
+  #onNewListener = (event) => {
+    if (MONITORED.includes(event)) this.#sync(event);
+  };
+
+  #onRemoveListener = (event) => {
+    if (MONITORED.includes(event)) this.#sync();
+  };
+
+  #watchListeners() {
+    if (!this.listeners('newListener').includes(this.#onNewListener)) this.on('newListener', this.#onNewListener);
+    if (!this.listeners('removeListener').includes(this.#onRemoveListener)) this.on('removeListener', this.#onRemoveListener);
+  }
+
+  /** As EventEmitter's; monitoring stops when no `stats`/`leak` listener is left. */
+  removeAllListeners(...args) {
+    super.removeAllListeners(...args);
+    // EventEmitter's removeAllListeners() also drops the two hooks above: without them a later
+    // `stats`/`leak` listener would never start monitoring again.
+    this.#watchListeners();
+    return this;
   }
 
   /** Validates and applies options; returns the effective options. Nothing changes on error. */
   configure(options = {}) {
+    // Validate and use one snapshot: a getter must not pass the checks and then hand over
+    // something else (a non-boolean in #settings would break every later listener change).
+    options = snapshot(options);
     checkShape(options, MONITOR_OPTIONS, 'leakwatch.configure options');
     let leak = this.#leak;
     if (options.leak !== undefined) {
@@ -105,6 +126,7 @@ class Leakwatch extends EventEmitter {
 const leakwatch = new Leakwatch();
 leakwatch.Leakwatch = Leakwatch;
 leakwatch.LeakDetector = LeakDetector;
+leakwatch.HeapDiff = HeapDiff;
 leakwatch.default = leakwatch;
 
 module.exports = leakwatch;

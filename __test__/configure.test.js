@@ -1,6 +1,7 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const { inspect } = require('node:util');
 const leakwatch = require('..');
 
 const BAD = [
@@ -27,7 +28,7 @@ const BAD = [
 ];
 
 for (const [options, ErrorClass, code, message] of BAD) {
-  test(`configure(${JSON.stringify(options)}) throws ${ErrorClass.name} ${code}`, () => {
+  test(`configure(${inspect(options, { breakLength: Infinity })}) throws ${ErrorClass.name} ${code}`, () => {
     const before = leakwatch.options;
     assert.throws(() => leakwatch.configure(options), (err) => {
       assert.ok(err instanceof ErrorClass, `${err.constructor.name}: ${err.message}`);

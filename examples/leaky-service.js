@@ -6,9 +6,9 @@
 // "memoizes" responses by request id in a Map that is never read or evicted: ~15-30 MB/min
 // of retained heap. leakwatch prints one line per full GC and raises `leak` once the growth
 // is sustained. Stops on its own after the alert (or after DEMO_SECONDS, default 180).
-// `npm run demo` runs it with --single-threaded-gc, as the eval workloads do: on a small
-// machine V8 then runs full GCs every few seconds instead of every ten or more, so the
-// detector's evidence (16+ full GCs) builds up within a minute.
+// `npm run demo` runs it with V8's --optimize-for-size, which favours memory over speed and
+// so runs full GCs every second or two. Without it, V8 on a machine with plenty of free memory
+// may run a full GC only every 15-20 s (Node 22+), and the alert comes after 16 of them.
 
 const leakwatch = require('..');
 

@@ -28,7 +28,14 @@ function describe(value) {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  return `${typeof value} ${String(value)}`;
+  // String() throws for a null-prototype object or a throwing toString: the message must not.
+  let text;
+  try {
+    text = String(value);
+  } catch {
+    text = '(unprintable)';
+  }
+  return `${typeof value} ${text}`;
 }
 
 function isPlainObject(value) {
@@ -61,8 +68,15 @@ function checkShape(options, schema, name) {
   }
 }
 
+/** A plain object's own enumerable options, each getter read exactly once; anything else as is
+ * (for checkShape to reject). Checks and use then see the same values. */
+function snapshot(options) {
+  return isPlainObject(options) ? { ...options } : options;
+}
+
 /** The detector options with undefined values removed (napi reads absent as "default"). */
 function detectorOptions(options, name) {
+  options = snapshot(options);
   checkShape(options, DETECTOR_OPTIONS, name);
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }
@@ -75,4 +89,4 @@ function withPrefix(err, prefix) {
   return err;
 }
 
-module.exports = { DETECTOR_OPTIONS, MONITOR_OPTIONS, checkShape, detectorOptions, withPrefix, typeError };
+module.exports = { DETECTOR_OPTIONS, MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix, typeError };

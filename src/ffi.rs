@@ -174,3 +174,60 @@ fn space_name(name: *const c_char) -> &'static str {
         .to_str()
         .unwrap_or("unknown")
 }
+
+// --- Heap snapshot walk (src/shim/heap_snapshot.cc), for HeapDiff -----------------------------
+
+extern "C" {
+    fn leakwatch_heap_snapshot_walk(context: *mut c_void) -> i64;
+}
+
+/// Receives the nodes of one heap snapshot, in V8's index order. Called on the JS thread
+/// (outside any GC), synchronously from `walk_heap_snapshot`.
+pub trait HeapNodeSink {
+    /// `kind` is `v8::HeapGraphNode::Type`; `name` is empty unless the type has a meaningful
+    /// name (constructor, function, native or synthetic name).
+    fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64);
+}
+
+/// Takes a heap snapshot of the current isolate (V8 runs full GCs first), streams every node
+/// to `sink` and deletes V8's snapshot before returning. `None` when there is no isolate or V8
+/// gave no snapshot; otherwise the number of nodes walked.
+pub fn walk_heap_snapshot(sink: &mut dyn HeapNodeSink) -> Option<u64> {
+    // A thin pointer to the (fat) trait object, for the C side to hand back.
+    let mut sink: &mut dyn HeapNodeSink = sink;
+    let context = (&mut sink as *mut &mut dyn HeapNodeSink).cast::<c_void>();
+    // SAFETY: `context` points to `sink`, which outlives this synchronous call; the shim only
+    // passes it back to `leakwatch_on_heap_node` during the call and keeps no copy.
+    let count = unsafe { leakwatch_heap_snapshot_walk(context) };
+    u64::try_from(count).ok()
+}
+
+/// Called by the shim for each node, on the JS thread, during `walk_heap_snapshot`.
+#[no_mangle]
+extern "C" fn leakwatch_on_heap_node(
+    context: *mut c_void,
+    id: u32,
+    kind: u32,
+    name: *const c_char,
+    name_len: usize,
+    self_size: f64,
+) {
+    if context.is_null() {
+        return;
+    }
+    // A panic must never unwind into V8: a node lost is better than an abort.
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        let bytes: &[u8] = if name.is_null() || name_len == 0 {
+            &[]
+        } else {
+            // SAFETY: the shim passes a `v8::String::Utf8Value` buffer of `name_len` bytes
+            // that stays alive for the duration of this call.
+            unsafe { std::slice::from_raw_parts(name.cast::<u8>(), name_len) }
+        };
+        let name = String::from_utf8_lossy(bytes);
+        // SAFETY: `context` is the `&mut &mut dyn HeapNodeSink` made by `walk_heap_snapshot`,
+        // alive and not otherwise borrowed while the walk runs.
+        let sink = unsafe { &mut *(context as *mut &mut dyn HeapNodeSink) };
+        sink.on_node(id, kind, &name, self_size);
+    }));
+}

@@ -1,6 +1,7 @@
 // ESM consumer: `import` goes to index.mjs at run time; the same index.d.ts types it.
-import leakwatch, { Leakwatch, LeakDetector, gc, configure } from 'leakwatch';
-import type { DetectorOptions, EffectiveOptions, ErrorCode, GcStats, GcType, HeapSpaceStats, LeakReport, LeakwatchEvents, LeakwatchOptions, PerGcKind, PostGcSample } from 'leakwatch';
+import leakwatch, { Leakwatch, LeakDetector, HeapDiff, gc, configure } from 'leakwatch';
+import type { DetectorOptions, EffectiveOptions, ErrorCode, GcStats, GcType, HeapDiffResult, HeapSpaceStats, LeakReport, LeakwatchEvents, LeakwatchOptions, PerGcKind, PostGcSample } from 'leakwatch';
+import memwatch from 'leakwatch/memwatch';
 import * as namespaceImport from 'leakwatch';
 import { EventEmitter, once } from 'node:events';
 
@@ -53,3 +54,10 @@ detector.update({ time: 0, used: 1 });
 detector.update([0, 1]);
 
 const code: ErrorCode = 'ERR_LEAKWATCH_UNKNOWN_OPTION';
+
+const heapDiff: HeapDiffResult = new HeapDiff().end();
+const grew: string | undefined = heapDiff.change.details[0]?.what;
+const fromDefault: HeapDiffResult = new leakwatch.HeapDiff().end();
+memwatch.on('stats', (s) => s.gc_ts);
+const mwDiff = new memwatch.HeapDiff().end();
+const freed: number = mwDiff.change.freed_nodes;

@@ -155,3 +155,36 @@ new leakwatch.LeakDetector({ window: 60_000 });
 new leakwatch.LeakDetector({ realert: 1 });
 // @ts-expect-error suspected is read-only
 detector.suspected = true;
+
+// --- HeapDiff --------------------------------------------------------------------------------
+const hd: leakwatch.HeapDiff = new leakwatch.HeapDiff();
+const diff: leakwatch.HeapDiffResult = hd.end();
+const ended: boolean = hd.ended;
+const diffNumbers: number[] = [diff.before.nodes, diff.after.sizeBytes, diff.change.sizeBytes, diff.change.freedNodes, diff.change.allocatedNodes];
+for (const d of diff.change.details) {
+  assertType<Equal<typeof d, leakwatch.HeapDiffDetail>>();
+  const row: [string, number, string, number, number] = [d.what, d.sizeBytes, d.size, d.added, d.removed];
+}
+const humanSize: string = diff.before.size;
+const endedCode: leakwatch.ErrorCode = 'ERR_LEAKWATCH_HEAPDIFF_ENDED';
+// @ts-expect-error memwatch's snake_case keys are only in leakwatch/memwatch
+diff.change.size_bytes;
+// @ts-expect-error ended is read-only
+hd.ended = false;
+
+// --- leakwatch/memwatch ----------------------------------------------------------------------
+import memwatch = require('leakwatch/memwatch');
+memwatch.on('stats', (s) => {
+  const mw: number[] = [s.gc_ts, s.gc_time, s.gcScavengeCount, s.gcMarkSweepCompactTime, s.used_heap_size, s.heap_size_limit, s.current_base];
+  // @ts-expect-error leakwatch's camelCase keys are not in memwatch's payload
+  s.usedHeapSize;
+});
+memwatch.on('leak', (info) => {
+  const when: Date[] = [info.start, info.end];
+  const growth: number = info.growth;
+  const reason: string = info.reason;
+});
+const mwDiff: memwatch.HeapDiffResult = new memwatch.HeapDiff().end();
+const mwRow = mwDiff.change.details[0];
+const mwNumbers: number[] = [mwDiff.before.size_bytes, mwDiff.change.freed_nodes, mwDiff.change.allocated_nodes, mwRow['+'], mwRow['-'], mwRow.size_bytes];
+memwatch.gc();

@@ -14,7 +14,7 @@ pub struct NativeLeakDetector {
 
 #[napi]
 impl NativeLeakDetector {
-    #[napi(constructor)]
+    #[napi(constructor, catch_unwind)]
     pub fn new(env: Env, options: DetectorOptionsInput) -> Result<Self> {
         let options = options.resolve().map_err(|e| throw(&env, e))?;
         let inner = LeakDetector::new(options).map_err(|e| throw(&env, e))?;
@@ -22,7 +22,7 @@ impl NativeLeakDetector {
     }
 
     /// Feeds one post-full-GC sample; returns the report when an alert is raised at it.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn update(
         &mut self,
         env: Env,
@@ -35,24 +35,24 @@ impl NativeLeakDetector {
         }
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn suspected(&self) -> bool {
         self.inner.suspected()
     }
 
-    #[napi(getter)]
+    #[napi(getter, catch_unwind)]
     pub fn options(&self) -> DetectorOptionsInput {
         DetectorOptionsInput::from_options(self.inner.options())
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn reset(&mut self) {
         self.inner.reset();
     }
 }
 
 /// The production defaults, for `configure()`'s answer and the docs.
-#[napi]
+#[napi(catch_unwind)]
 pub fn detector_defaults() -> DetectorOptionsInput {
     DetectorOptionsInput::from_options(&DetectorOptions::default())
 }

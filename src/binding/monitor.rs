@@ -3,6 +3,7 @@
 //! env's instance data and stopped by an env cleanup hook, so nothing outlives its isolate.
 
 use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
@@ -178,13 +179,15 @@ impl Monitor {
             .weak::<true>()
             .max_queue_size::<2>()
             .build_callback(move |_ctx| {
-                Ok(match shared.upgrade() {
-                    Some(shared) => shared.take_batch(),
-                    None => Batch {
-                        stats: Vec::new(),
-                        leaks: Vec::new(),
-                    },
-                })
+                // JS thread, called from libuv: napi-rs does not catch panics here, and one
+                // unwinding into Node would abort the process. A lost batch is better.
+                let batch = catch_unwind(AssertUnwindSafe(|| {
+                    shared.upgrade().map(|shared| shared.take_batch())
+                }));
+                Ok(batch.ok().flatten().unwrap_or(Batch {
+                    stats: Vec::new(),
+                    leaks: Vec::new(),
+                }))
             })?;
         *self.shared.delivery.lock() = Some(delivery);
         // Every counter in `stats` is "since monitoring started"; the shim's start at zero too.
@@ -246,20 +249,24 @@ pub fn init(env: Env) -> Result<()> {
     // is still alive: remove the callbacks and release the threadsafe function first.
     let for_cleanup = monitor.clone();
     env.add_env_cleanup_hook((), move |_| {
-        if let Ok(mut m) = for_cleanup.try_borrow_mut() {
-            m.stop();
-        }
+        // Called by Node at teardown with no unwinding guard of napi-rs around it.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            if let Ok(mut m) = for_cleanup.try_borrow_mut() {
+                m.stop();
+            }
+        }));
     })?;
     env.set_instance_data(monitor, (), |_| {})
 }
 
 /// Starts monitoring; `callback({ stats, leaks })` receives each batch. Idempotent.
-#[napi]
+// A panic becomes a JS error instead of unwinding into Node (which would abort).
+#[napi(catch_unwind)]
 pub fn monitor_start(env: Env, callback: Function<Batch, ()>) -> Result<()> {
     with_monitor(&env, |m| m.start(callback))
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn monitor_stop(env: Env) -> Result<()> {
     with_monitor(&env, |m| {
         m.stop();
@@ -268,7 +275,7 @@ pub fn monitor_stop(env: Env) -> Result<()> {
 }
 
 /// Called by index.js as a batch arrives: adds the conversion and call time to the meter.
-#[napi]
+#[napi(catch_unwind)]
 pub fn monitor_batch_received(env: Env) -> Result<()> {
     with_monitor(&env, |m| {
         let mut meter = m.shared.meter.lock();
@@ -279,13 +286,13 @@ pub fn monitor_batch_received(env: Env) -> Result<()> {
     })
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn monitor_is_running(env: Env) -> Result<bool> {
     with_monitor(&env, |m| Ok(m.hook.is_some()))
 }
 
 /// Which GCs are delivered and whether `stats` payloads are built at all.
-#[napi]
+#[napi(catch_unwind)]
 pub fn monitor_configure(
     env: Env,
     include_minor_gc: bool,
@@ -306,7 +313,7 @@ pub fn monitor_configure(
 }
 
 /// Replaces the live detector (its state starts over) and returns the effective options.
-#[napi]
+#[napi(catch_unwind)]
 pub fn monitor_set_detector(
     env: Env,
     options: DetectorOptionsInput,
@@ -320,7 +327,7 @@ pub fn monitor_set_detector(
 }
 
 /// One full, synchronous GC, without `--expose-gc`.
-#[napi]
+#[napi(catch_unwind)]
 pub fn gc() -> Result<()> {
     if ffi::force_full_gc() {
         Ok(())
@@ -333,7 +340,7 @@ pub fn gc() -> Result<()> {
 }
 
 /// The NODE_MODULE_VERSION this binary was compiled against.
-#[napi]
+#[napi(catch_unwind)]
 pub fn node_abi() -> u32 {
     env!("LEAKWATCH_NODE_ABI").parse().unwrap_or(0)
 }

@@ -168,6 +168,13 @@ impl DetectorOptionsInput {
     pub fn resolve(&self) -> Result<DetectorOptions, crate::core::error::Error> {
         let d = DetectorOptions::default();
         let min_samples = match self.min_samples {
+            // Non-finite numbers are a type error for every option, this one included.
+            Some(n) if !n.is_finite() => {
+                return Err(crate::core::error::Error::invalid_type(
+                    "minSamples",
+                    "a finite number",
+                ))
+            }
             Some(n) if n.fract() != 0.0 || !(0.0..=u32::MAX as f64).contains(&n) => {
                 return Err(crate::core::error::Error::out_of_range(
                     "minSamples",

@@ -4,6 +4,7 @@ pub mod detector;
 pub mod error;
 pub mod event_queue;
 pub mod gc_sample;
+pub mod heap_diff;
 pub mod trend;
 
 // Replays ../shared/eval/traces (the recorded real runs) against the production defaults.

@@ -1,0 +1,93 @@
+'use strict';
+// GC storms and long runs, in child processes (__test__/fixtures/safety-storm.js).
+// LONG=1 runs the long-run test to 1e6 GCs (several minutes) instead of ~20 s.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { ROOT } = require('./helpers');
+
+const FIXTURE = path.join(__dirname, 'fixtures', 'safety-storm.js');
+const LONG = process.env.LONG === '1';
+const MB = 1e6;
+const mb = (b) => (b / MB).toFixed(1);
+
+function runFixture(scenario, { args = [], env = {}, timeoutMs }) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...args, FIXTURE, scenario], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      let result = null;
+      try {
+        result = JSON.parse(stdout.trim().split('\n').pop());
+      } catch {
+        // reported with the raw output
+      }
+      const context = `exit ${code} signal ${signal}\nstdout: ${stdout.slice(-3000)}\nstderr: ${stderr.slice(-3000)}`;
+      resolve({ code, signal, stderr, result, context });
+    });
+  });
+}
+
+test('a listener blocking 100 ms per event in a scavenge storm: bounded memory, drops counted, GCs keep running', { timeout: 60_000 }, async (t) => {
+  const r = await runFixture('slow-consumer', { args: ['--max-semi-space-size=1'], timeoutMs: 50_000 });
+  assert.equal(r.code, 0, r.context);
+  assert.equal(r.stderr, '', r.context);
+  const o = r.result;
+  const delivered = o.calls + o.tail.calls;
+  const dropped = o.dropped + o.tail.dropped;
+  t.diagnostic(
+    `${o.tail.total} GCs (${o.tail.scavenges} scavenges, ${o.tail.full} full) in ${o.elapsedMs} ms; ` +
+      `slow listener called ${o.calls} times, ${delivered} delivered in all, ${dropped} dropped; ` +
+      `RSS ${mb(o.rssStart)} → max ${mb(o.rssMax)} MB; scavenge pause p50 ${o.scavengePauseP50.toFixed(3)} ms`,
+  );
+  // V8 never waited for the listener: thousands of scavenges ran while it blocked, and the
+  // forced full GCs inside it all ran (the hook counted them, delivered or not).
+  assert.ok(o.tail.scavenges >= 2000, `only ${o.tail.scavenges} scavenges ran`);
+  assert.equal(o.tail.full, o.forced + 1, 'every forced full GC ran');
+  assert.equal(o.nonIncreasing, 0, 'gcCount increases from payload to payload');
+  assert.ok(o.scavengePauseP50 < 5, `median scavenge pause ${o.scavengePauseP50} ms`);
+  // The queue is bounded: the slow listener saw ~one call per 100 ms, the rest was coalesced
+  // and counted in the next payload's droppedEvents, so that every GC is accounted for.
+  assert.ok(o.calls <= o.elapsedMs / 100 + 5, `${o.calls} slow calls in ${o.elapsedMs} ms`);
+  assert.ok(o.payloadsWithDrops >= 1, 'droppedEvents reported while the listener was slow');
+  assert.ok(dropped > o.tail.total / 2, `only ${dropped} of ${o.tail.total} dropped`);
+  assert.equal(delivered + dropped, o.tail.total, 'delivered + dropped = every GC the hook saw');
+  assert.ok(o.rssMax - o.rssStart < 64 * MB, `RSS ${mb(o.rssStart)} → max ${mb(o.rssMax)} MB`);
+  assert.ok(o.rssEnd - o.rssAtThird < 16 * MB, `RSS kept growing: ${mb(o.rssAtThird)} → ${mb(o.rssEnd)} MB`);
+  assert.equal(o.monitoring, true);
+});
+
+test(`${LONG ? '1e6' : 'tens of thousands of'} GCs with minor delivery on: RSS stays flat, every GC delivered`, { timeout: LONG ? 900_000 : 60_000 }, async (t) => {
+  const env = LONG ? { TARGET_GCS: '1000000', DURATION_MS: '800000' } : { DURATION_MS: '20000' };
+  const r = await runFixture('long-run', { args: ['--expose-gc'], env, timeoutMs: LONG ? 850_000 : 50_000 });
+  assert.equal(r.code, 0, r.context);
+  assert.equal(r.stderr, '', r.context);
+  const o = r.result;
+  // Past the warm-up (the first quarter), RSS must be flat: no per-GC or per-delivery growth.
+  const steady = o.samples.filter((s) => s.t >= o.elapsedMs / 4).map((s) => s.rss);
+  assert.ok(steady.length >= 10, `only ${steady.length} RSS samples`);
+  const third = Math.floor(steady.length / 3);
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const drift = mean(steady.slice(-third)) - mean(steady.slice(0, third));
+  const spread = Math.max(...steady) - Math.min(...steady);
+  t.diagnostic(
+    `${o.gcs} GCs (${o.scavenges} scavenges, ${o.fullGcs} full) in ${(o.elapsedMs / 1000).toFixed(1)} s, ` +
+      `${o.events} stats events, ${o.dropped} dropped; steady RSS ${mb(Math.min(...steady))}-${mb(Math.max(...steady))} MB, drift ${mb(drift)} MB`,
+  );
+  assert.ok(o.gcs >= (LONG ? 1_000_000 : 20_000), `only ${o.gcs} GCs`);
+  assert.ok(o.fullGcs > 1024, `${o.fullGcs} full GCs: the detector's sample cap (1024) was not reached`);
+  assert.equal(o.events + o.dropped, o.gcs, 'every GC delivered or counted as dropped');
+  assert.ok(drift < 4 * MB, `RSS drifted ${mb(drift)} MB after warm-up`);
+  assert.ok(spread < 10 * MB, `RSS spread ${mb(spread)} MB after warm-up`);
+  assert.equal(o.monitoring, true);
+});

@@ -1,0 +1,82 @@
+'use strict';
+// Two copies of leakwatch in one process (two versions in one node_modules tree, or the same
+// file loaded under two module identities): both work, independently, on the main thread and
+// in a worker, and the process exits cleanly.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+const { ROOT } = require('./helpers');
+const { binaryName } = require('../lib/binary-name');
+
+const FIXTURE = path.join(__dirname, 'fixtures', 'safety-two-copies.js');
+
+function run(args, execArgs = []) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...execArgs, FIXTURE, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const lines = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      resolve({ code, signal, stderr, lines, context: `exit ${code} signal ${signal}\nstdout: ${stdout}\nstderr: ${stderr}` });
+    });
+  });
+}
+
+/** A copy of the installed package (what npm would put in node_modules) at `dir`. */
+function install(dir, version) {
+  fs.mkdirSync(path.join(dir, 'build'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'index.js'), path.join(dir, 'index.js'));
+  fs.cpSync(path.join(ROOT, 'lib'), path.join(dir, 'lib'), { recursive: true });
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ ...pkg, version }));
+  const binary = binaryName(process.versions.modules);
+  fs.copyFileSync(path.join(ROOT, 'build', binary), path.join(dir, 'build', binary));
+}
+
+function assertBothWork(r) {
+  assert.equal(r.signal, null, `crashed\n${r.context}`);
+  assert.equal(r.code, 0, r.context);
+  assert.equal(r.stderr, '', r.context);
+  assert.deepEqual(r.lines.map((l) => l.thread), ['main', 'worker'], r.context);
+  for (const l of r.lines) {
+    const where = `${l.thread}: ${JSON.stringify(l)}`;
+    assert.equal(l.error, undefined, where);
+    assert.equal(l.distinct, true, where);
+    assert.equal(l.bothSeeBoth, true, `each copy gets one stats event per full GC — ${where}`);
+    assert.equal(l.aOptions, false, `options are per copy — ${where}`);
+    assert.deepEqual(l.aKinds, ['mark-sweep-compact'], where);
+    assert.deepEqual(l.bKinds.sort(), ['mark-sweep-compact', 'scavenge'], where);
+    assert.equal(l.aMonitoring, false, where);
+    assert.equal(l.bAfterAStopped, true, `stopping one copy leaves the other running — ${where}`);
+    assert.equal(l.bMonitoring, false, where);
+  }
+}
+
+test('two versions installed in one node_modules tree both work independently', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-two-copies-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const a = path.join(dir, 'node_modules', 'leakwatch');
+  const b = path.join(dir, 'node_modules', 'other', 'node_modules', 'leakwatch');
+  install(a, '0.1.0');
+  install(b, '0.2.0');
+  assertBothWork(await run([a, b]));
+});
+
+test('the same file loaded twice (require cache cleared) gives two working instances', async () => {
+  assertBothWork(await run([ROOT, ROOT, 'reload']));
+});
+
+test('the same package required through a symlink under --preserve-symlinks', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-symlink-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const link = path.join(dir, 'leakwatch');
+  fs.symlinkSync(ROOT, link, 'dir');
+  assertBothWork(await run([ROOT, link], ['--preserve-symlinks']));
+});
