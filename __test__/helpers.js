@@ -46,4 +46,9 @@ function nextEvent(emitter, event, ms = 5000) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { ROOT, runNode, nextEvent, sleep };
+/** Resolves once everything the native side queued before the call has been delivered:
+ * a batch is delivered in the event loop's poll phase, which runs before the check phase
+ * where setImmediate callbacks run — whatever the machine's load (unlike a short sleep). */
+const settle = () => new Promise((r) => setImmediate(() => setImmediate(r)));
+
+module.exports = { ROOT, runNode, nextEvent, sleep, settle };

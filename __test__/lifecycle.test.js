@@ -2,7 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const leakwatch = require('..');
-const { runNode, sleep } = require('./helpers');
+const { runNode, settle } = require('./helpers');
 
 test('monitoring starts with the first listener and stops with the last', async () => {
   assert.equal(leakwatch.monitoring, false);
@@ -22,18 +22,18 @@ test('after the last listener is removed a GC produces nothing', async () => {
   const listener = () => count++;
   leakwatch.on('stats', listener);
   leakwatch.gc();
-  await sleep(30);
+  await settle();
   assert.equal(count, 1);
   leakwatch.off('stats', listener);
   leakwatch.gc();
-  await sleep(30);
+  await settle();
   assert.equal(count, 1, 'no event after the last listener went');
   // Subscribing again starts clean: the unwatched GC above is not delivered late.
   leakwatch.on('stats', listener);
-  await sleep(30);
+  await settle();
   assert.equal(count, 1);
   leakwatch.gc();
-  await sleep(30);
+  await settle();
   assert.equal(count, 2);
   leakwatch.off('stats', listener);
 });

@@ -2,7 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const leakwatch = require('..');
-const { nextEvent, sleep } = require('./helpers');
+const { nextEvent, settle } = require('./helpers');
 
 test.afterEach(() => {
   leakwatch.removeAllListeners('stats');
@@ -40,7 +40,7 @@ test('counts and times are cumulative and never go down', async () => {
   leakwatch.on('stats', (s) => seen.push(s));
   for (let i = 0; i < 3; i++) {
     leakwatch.gc();
-    await sleep(20);
+    await settle();
   }
   assert.equal(seen.length, 3);
   for (let i = 1; i < seen.length; i++) {
@@ -61,11 +61,11 @@ test('minor GCs are delivered only when asked for', async () => {
     return keep;
   };
   churn();
-  await sleep(20);
+  await settle();
   assert.ok(!kinds.has('scavenge'), 'no scavenge events by default');
   leakwatch.configure({ includeMinorGc: true });
   churn();
-  await sleep(20);
+  await settle();
   assert.ok(kinds.has('scavenge'), `got ${[...kinds]}`);
 });
 
@@ -89,7 +89,7 @@ test('a real leak shows up as growing usedHeapSize', async () => {
   for (let round = 0; round < 3; round++) {
     for (let i = 0; i < 50_000; i++) hoard.push({ round, i, payload: 'leak' + i });
     leakwatch.gc();
-    await sleep(20);
+    await settle();
   }
   assert.equal(used.length, 3);
   assert.ok(used[2] - used[0] > 4e6, `grew ${used[2] - used[0]} bytes`);
