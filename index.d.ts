@@ -52,8 +52,35 @@ declare class Leakwatch extends EventEmitter {
    *   outside its allowed range (the message starts with `leak.` and names the range).
    * @throws TypeError with `code` `'ERR_LEAKWATCH_INVALID_TYPE'` when a `leak` number is not
    *   finite (`NaN`, `Infinity`).
+   * @throws TypeError with `code` `'ERR_LEAKWATCH_INVALID_VALUE'` when `snapshot.dir` is empty
+   *   or not an absolute path.
+   * @throws RangeError with `code` `'ERR_LEAKWATCH_OUT_OF_RANGE'` when a `snapshot` number or
+   *   `diffMaxHeapBytes` is outside its range (the message names the option and the range).
+   * @throws Error with `code` `'ERR_LEAKWATCH_SNAPSHOT_DIR'` when `snapshot.dir` does not exist,
+   *   is not a directory, or this process cannot write to it (checked now, not at the leak).
    */
   configure(options?: leakwatch.LeakwatchOptions): leakwatch.EffectiveOptions;
+
+  /**
+   * Writes a Chrome DevTools heap snapshot (`.heapsnapshot`, loadable by DevTools' Memory tab
+   * and memlab) of this thread's heap and returns its absolute path. The file is written to a
+   * hidden temporary file in the same directory and then renamed, so it never appears
+   * half-written. This blocks the thread while V8 runs full GCs and writes the whole heap
+   * (seconds, and memory of the order of the heap size, for a large heap). The GCs it runs are
+   * delivered as `stats` but are not leak evidence. An existing file at `path` is replaced.
+   *
+   * @param path - A file path, or an existing directory to write into with the default name
+   *   (`leakwatch-<ISO time>-<pid>.heapsnapshot`); relative paths are resolved against
+   *   `process.cwd()`. Default: {@link leakwatch.SnapshotOptions.dir} when configured, else the
+   *   current directory.
+   * @returns The absolute path of the snapshot written.
+   * @throws TypeError with `code` `'ERR_LEAKWATCH_INVALID_TYPE'` (not a string) or
+   *   `'ERR_LEAKWATCH_INVALID_VALUE'` (empty) for a bad `path`.
+   * @throws Error with `code` `'ERR_LEAKWATCH_SNAPSHOT_DIR'` when the target directory does not
+   *   exist or is not writable, `'ERR_LEAKWATCH_SNAPSHOT_WRITE'` when writing fails (nothing is
+   *   left behind).
+   */
+  writeSnapshot(path?: string): string;
 
   /** The effective options, defaults filled in (a fresh copy on every read). */
   get options(): leakwatch.EffectiveOptions;
@@ -441,6 +468,73 @@ declare namespace leakwatch {
     repeat: number;
     /** One line for humans, e.g. `"heap grew 48.2 MB in 3m12s (15.1 MB/min) over 9 full GCs"`. */
     reason: string;
+    /**
+     * With {@link LeakwatchOptions.diffOnLeak}: what grew most between the start of the
+     * suspected episode (or the previous alert of the episode) and this alert, by constructor
+     * or category (`'(array)'`, `'(string)'`, `'(closure) name'`…), largest net growth first,
+     * at most 5. Absent from the live monitor without `diffOnLeak`, when the diff was skipped
+     * (see {@link LeakReport.diffSkipped}), and always from {@link LeakDetector.update}.
+     */
+    topGrowth?: HeapGrowth[];
+    /**
+     * With {@link LeakwatchOptions.diffOnLeak}: up to 3 distinct shortest strong paths from a
+     * GC root to objects of `topGrowth[0]` that were added, e.g.
+     * `"global → leakyCache (Map) → table (array) → [1234] (LeakyThing)"` (`edge (node)` per hop;
+     * `[n]` is an element or hash-table slot). May be empty when the search hit its bounds.
+     */
+    retainerPaths?: string[];
+    /** With {@link LeakwatchOptions.diffOnLeak}: how long the "after" snapshot and the
+     * comparison paused this thread, ms. */
+    diffMs?: number;
+    /**
+     * With {@link LeakwatchOptions.diffOnLeak}, instead of `topGrowth`: why there is no diff,
+     * e.g. `"heap too large for a diff: 900.0 MB used, over diffMaxHeapBytes (512.0 MB)"`, a
+     * failed snapshot, or no "before" picture (diffOnLeak was enabled mid-episode).
+     */
+    diffSkipped?: string;
+    /** With {@link LeakwatchOptions.snapshot}: the absolute path of the `.heapsnapshot` written
+     * for this alert. */
+    snapshotPath?: string;
+    /**
+     * With {@link LeakwatchOptions.snapshot}, instead of `snapshotPath`: why no snapshot was
+     * written (`"rate limit: …"`, `"snapshot.maxFiles reached: …"`, `"low disk space: …"`,
+     * `"snapshot failed: …"`).
+     */
+    snapshotSkipped?: string;
+  }
+
+  /** One line of {@link LeakReport.topGrowth}. */
+  interface HeapGrowth {
+    /** Constructor name for objects (`'LeakyThing'`), else a category such as `'(array)'`. */
+    what: string;
+    /** Objects of this kind allocated since the "before" picture and still alive. */
+    addedCount: number;
+    /** Their self (shallow) size, bytes. */
+    addedBytes: number;
+    /** Objects of this kind freed since the "before" picture. */
+    removedCount: number;
+    /** Net change of this kind's self size, bytes (the list is sorted by this). */
+    netBytes: number;
+  }
+
+  /**
+   * Options of {@link LeakwatchOptions.snapshot}: a heap snapshot written on `leak`. Absent
+   * fields keep their current values (the defaults the first time).
+   */
+  interface SnapshotOptions {
+    /** Absolute path of an existing directory this process can write to. Required the first
+     * time. Files are named `leakwatch-<ISO time>-<pid>.heapsnapshot`. */
+    dir?: string;
+    /** No snapshot is written while the directory holds this many `leakwatch-*.heapsnapshot`
+     * files (leakwatch never deletes any). Default `5`; a whole number, `1`–`10_000`. */
+    maxFiles?: number;
+    /** No snapshot is written unless the file system keeps at least this many bytes free
+     * after it (its size estimated as twice the used heap). Default `1_073_741_824` (1 GiB);
+     * range `0`–`1e15`. */
+    minFreeBytes?: number;
+    /** At most one snapshot per this many ms. Default `3_600_000` (1 h); range
+     * `0`–`2_592_000_000` (30 days). */
+    minIntervalMs?: number;
   }
 
   /** One post-full-GC sample for {@link LeakDetector.update}. */
@@ -492,6 +586,21 @@ declare namespace leakwatch {
     /** Options of the live leak detector, merged over its current ones. Giving this restarts
      * the detector (it forgets its samples). */
     leak?: DetectorOptions;
+    /**
+     * Say what grew in `leak` reports ({@link LeakReport.topGrowth},
+     * {@link LeakReport.retainerPaths}): when the detector starts suspecting an episode, a
+     * compact "before" picture of the heap is taken (ids and names, ~12 bytes per object);
+     * at the alert, an "after" one. Each pauses this thread for a heap snapshot (V8 runs full
+     * GCs and walks the heap: ~0.2 s per 10 MB heap here, seconds for a large one), hence
+     * off by default. Default `false`.
+     */
+    diffOnLeak?: boolean;
+    /** `diffOnLeak` is skipped (with {@link LeakReport.diffSkipped}) while the used heap is
+     * above this, bytes. Default `536_870_912` (512 MiB); range `0`–`1e15`. */
+    diffMaxHeapBytes?: number;
+    /** Write a DevTools heap snapshot on `leak` ({@link LeakReport.snapshotPath}), or `false`
+     * (the default) for none. */
+    snapshot?: SnapshotOptions | false;
   }
 
   /** The effective options, as returned by {@link Leakwatch.configure} and
@@ -503,6 +612,12 @@ declare namespace leakwatch {
     heapSpaces: boolean;
     /** The live leak detector's options. */
     leak: Required<DetectorOptions>;
+    /** Whether `leak` reports carry a heap diff. */
+    diffOnLeak: boolean;
+    /** The heap size above which the diff is skipped, bytes. */
+    diffMaxHeapBytes: number;
+    /** Snapshot-on-leak options (absolute `dir`, defaults filled in), or `false`. */
+    snapshot: Required<SnapshotOptions> | false;
   }
 
   /** The events of {@link Leakwatch} and their listener arguments. */
@@ -522,7 +637,12 @@ declare namespace leakwatch {
    *   (Error, thrown by `require`/`import` itself): the native addon is missing, was built for
    *   another Node ABI, or cannot be loaded; the message says how to rebuild it;
    * - `'ERR_LEAKWATCH_HEAPDIFF_ENDED'` (Error): {@link HeapDiff.end} called a second time;
-   * - `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` (Error): V8 could not take a heap snapshot.
+   * - `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` (Error): V8 could not take a heap snapshot;
+   * - `'ERR_LEAKWATCH_INVALID_VALUE'` (TypeError): a string of the right type but unusable,
+   *   e.g. a relative `snapshot.dir`;
+   * - `'ERR_LEAKWATCH_SNAPSHOT_DIR'` (Error): a snapshot directory that does not exist, is not
+   *   a directory, or is not writable;
+   * - `'ERR_LEAKWATCH_SNAPSHOT_WRITE'` (Error): {@link Leakwatch.writeSnapshot} failed to write.
    */
   type ErrorCode =
     | 'ERR_LEAKWATCH_INVALID_TYPE'
@@ -532,7 +652,10 @@ declare namespace leakwatch {
     | 'ERR_LEAKWATCH_ABI_MISMATCH'
     | 'ERR_LEAKWATCH_LOAD'
     | 'ERR_LEAKWATCH_HEAPDIFF_ENDED'
-    | 'ERR_LEAKWATCH_HEAP_SNAPSHOT';
+    | 'ERR_LEAKWATCH_HEAP_SNAPSHOT'
+    | 'ERR_LEAKWATCH_INVALID_VALUE'
+    | 'ERR_LEAKWATCH_SNAPSHOT_DIR'
+    | 'ERR_LEAKWATCH_SNAPSHOT_WRITE';
 }
 
 export = leakwatch;

@@ -7,6 +7,7 @@ const binding = require('./lib/binding');
 const { HeapDiff } = require('./lib/heap-diff');
 const { LeakDetector } = require('./lib/leak-detector');
 const { MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix } = require('./lib/options');
+const evidence = require('./lib/evidence');
 
 const MONITORED = ['stats', 'leak'];
 let created = false;
@@ -15,6 +16,10 @@ class Leakwatch extends EventEmitter {
   #settings = { includeMinorGc: false, heapSpaces: false };
   #leak = binding.detectorDefaults();
   #running = false;
+  // Evidence for `leak` reports (lib/evidence.js): opt-in, because snapshots pause the thread.
+  #evidence = { diffOnLeak: false, diffMaxHeapBytes: evidence.DIFF_MAX_HEAP_BYTES_DEFAULT, snapshot: false };
+  #diff = new evidence.LeakDiff();
+  #snapshots = new evidence.LeakSnapshots();
 
   constructor() {
     super();
@@ -24,6 +29,7 @@ class Leakwatch extends EventEmitter {
     // Usable detached, as in `const { gc, configure } = require('leakwatch')`.
     this.configure = this.configure.bind(this);
     this.gc = this.gc.bind(this);
+    this.writeSnapshot = this.writeSnapshot.bind(this);
     // Monitoring follows the listeners: it starts with the first `stats`/`leak` listener
     // and the GC callbacks are removed when the last one goes.
     this.#watchListeners();
@@ -57,6 +63,14 @@ class Leakwatch extends EventEmitter {
     // something else (a non-boolean in #settings would break every later listener change).
     options = snapshot(options);
     checkShape(options, MONITOR_OPTIONS, 'leakwatch.configure options');
+    const next = { ...this.#evidence };
+    if (options.diffOnLeak !== undefined) next.diffOnLeak = options.diffOnLeak;
+    if (options.diffMaxHeapBytes !== undefined) {
+      next.diffMaxHeapBytes = evidence.diffMaxHeapBytes(options.diffMaxHeapBytes, 'leakwatch.configure options.diffMaxHeapBytes');
+    }
+    if (options.snapshot !== undefined) {
+      next.snapshot = evidence.snapshotOptions(options.snapshot, this.#evidence.snapshot, 'leakwatch.configure options.snapshot');
+    }
     let leak = this.#leak;
     if (options.leak !== undefined) {
       const given = detectorOptions(options.leak, 'leakwatch.configure options.leak');
@@ -70,13 +84,25 @@ class Leakwatch extends EventEmitter {
       if (options[key] !== undefined) this.#settings[key] = options[key];
     }
     this.#leak = leak;
+    this.#evidence = next;
+    // A new detector starts over, and so does its episode.
+    if (!next.diffOnLeak || options.leak !== undefined) this.#diff.drop();
     this.#sync();
     return this.options;
   }
 
   /** The effective options. */
   get options() {
-    return { ...this.#settings, leak: { ...this.#leak } };
+    const { diffOnLeak, diffMaxHeapBytes, snapshot: snap } = this.#evidence;
+    return { ...this.#settings, diffOnLeak, diffMaxHeapBytes, snapshot: snap && { ...snap }, leak: { ...this.#leak } };
+  }
+
+  /** Writes a Chrome DevTools heap snapshot of this thread's heap and returns its absolute
+   * path. `target`: a file path or an existing directory (relative to the current directory);
+   * by default `snapshot.dir` when configured, else the current directory. Written to a
+   * temporary file first, then renamed. Blocks this thread while V8 writes it. */
+  writeSnapshot(target) {
+    return evidence.writeSnapshot(target, this.#evidence.snapshot);
   }
 
   /** Runs one full, synchronous garbage collection (no --expose-gc needed). */
@@ -101,15 +127,25 @@ class Leakwatch extends EventEmitter {
     } else if (!want && this.#running) {
       binding.monitorStop();
       this.#running = false;
+      this.#diff.drop();
     }
   }
 
   // JS thread, called by the native side with one batch. A throwing listener surfaces as an
   // uncaught exception, as with any EventEmitter, without losing the rest of the batch.
-  #deliver({ stats, leaks }) {
+  #deliver({ stats, leaks, suspected }) {
     binding.monitorBatchReceived();
     for (const s of stats) this.#emitSafely('stats', s);
-    for (const l of leaks) this.#emitSafely('leak', l);
+    const { diffOnLeak, diffMaxHeapBytes, snapshot: snap } = this.#evidence;
+    // Snapshots are taken here, after the native side released its locks; the GCs they run
+    // are queued like any other and arrive in a later batch (genuine post-GC sizes).
+    if (diffOnLeak && leaks.length === 0) this.#diff.suspicion(suspected, diffMaxHeapBytes);
+    for (const l of leaks) {
+      if (diffOnLeak) Object.assign(l, this.#diff.onLeak(diffMaxHeapBytes));
+      if (snap) Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize));
+      this.#emitSafely('leak', l);
+    }
+    if (!suspected) this.#diff.drop();
   }
 
   #emitSafely(event, payload) {

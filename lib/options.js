@@ -16,6 +16,17 @@ const MONITOR_OPTIONS = {
   includeMinorGc: 'boolean',
   heapSpaces: 'boolean',
   leak: 'object',
+  diffOnLeak: 'boolean',
+  diffMaxHeapBytes: 'number',
+  snapshot: 'object|false',
+};
+
+// `snapshot: { ... }` of configure(); checked in lib/evidence.js (it needs the file system).
+const SNAPSHOT_OPTIONS = {
+  dir: 'string',
+  maxFiles: 'number',
+  minFreeBytes: 'number',
+  minIntervalMs: 'number',
 };
 
 function typeError(message, code) {
@@ -60,10 +71,13 @@ function checkShape(options, schema, name) {
     const value = options[key];
     if (value === undefined) continue;
     const expected = schema[key];
-    const ok = expected === 'object' ? isPlainObject(value) : typeof value === expected;
+    let ok;
+    if (expected === 'object') ok = isPlainObject(value);
+    else if (expected === 'object|false') ok = value === false || isPlainObject(value);
+    else ok = typeof value === expected;
     if (!ok) {
-      const article = expected === 'object' ? 'an' : 'a';
-      throw typeError(`${name}.${key} must be ${article} ${expected} (got ${describe(value)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+      const wanted = { object: 'an object', 'object|false': 'an object or false' }[expected] ?? `a ${expected}`;
+      throw typeError(`${name}.${key} must be ${wanted} (got ${describe(value)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
     }
   }
 }
@@ -89,4 +103,28 @@ function withPrefix(err, prefix) {
   return err;
 }
 
-module.exports = { DETECTOR_OPTIONS, MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix, typeError };
+/** Throws TypeError (not finite) or RangeError (outside [min, max], or not whole when
+ * `integer`) for an option number, naming it. */
+function checkNumber(value, name, min, max, integer = false) {
+  if (!Number.isFinite(value)) {
+    throw typeError(`${name} must be a finite number (got ${describe(value)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+  }
+  if (value < min || value > max || (integer && !Number.isInteger(value))) {
+    const err = new RangeError(`${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${value})`);
+    err.code = 'ERR_LEAKWATCH_OUT_OF_RANGE';
+    throw err;
+  }
+}
+
+module.exports = {
+  DETECTOR_OPTIONS,
+  MONITOR_OPTIONS,
+  SNAPSHOT_OPTIONS,
+  checkNumber,
+  checkShape,
+  describe,
+  detectorOptions,
+  snapshot,
+  withPrefix,
+  typeError,
+};

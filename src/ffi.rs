@@ -187,6 +187,15 @@ pub trait HeapNodeSink {
     /// `kind` is `v8::HeapGraphNode::Type`; `name` is empty unless the type has a meaningful
     /// name (constructor, function, native or synthetic name).
     fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64);
+
+    /// Called once after the last node, before V8's snapshot is deleted: the ids (ascending)
+    /// of the nodes to search retainer paths to. Empty (the default) means no search.
+    fn path_targets(&mut self) -> &[u32] {
+        &[]
+    }
+
+    /// One retainer path from the snapshot's root to a target, shortest first.
+    fn on_retainer_path(&mut self, _path: &str) {}
 }
 
 /// Takes a heap snapshot of the current isolate (V8 runs full GCs first), streams every node
@@ -200,6 +209,54 @@ pub fn walk_heap_snapshot(sink: &mut dyn HeapNodeSink) -> Option<u64> {
     // passes it back to `leakwatch_on_heap_node` during the call and keeps no copy.
     let count = unsafe { leakwatch_heap_snapshot_walk(context) };
     u64::try_from(count).ok()
+}
+
+/// Called by the shim once after the node walk, on the JS thread, during `walk_heap_snapshot`.
+#[no_mangle]
+extern "C" fn leakwatch_heap_path_targets(
+    context: *mut c_void,
+    ids: *mut *const u32,
+    count: *mut usize,
+) {
+    if context.is_null() || ids.is_null() || count.is_null() {
+        return;
+    }
+    // SAFETY: `ids` and `count` point to the shim's locals, valid for this call.
+    unsafe {
+        *ids = std::ptr::null();
+        *count = 0;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as in `leakwatch_on_heap_node`: `context` is the live `&mut &mut dyn
+        // HeapNodeSink` of `walk_heap_snapshot`. The slice it returns borrows the sink, which
+        // outlives the whole walk, so the pointer stays valid until the shim is done with it.
+        let sink = unsafe { &mut *(context as *mut &mut dyn HeapNodeSink) };
+        let targets = sink.path_targets();
+        if !targets.is_empty() {
+            // SAFETY: see above; the shim reads the array only during this walk.
+            unsafe {
+                *ids = targets.as_ptr();
+                *count = targets.len();
+            }
+        }
+    }));
+}
+
+/// Called by the shim for each retainer path found, on the JS thread, during
+/// `walk_heap_snapshot`.
+#[no_mangle]
+extern "C" fn leakwatch_on_retainer_path(context: *mut c_void, path: *const c_char, len: usize) {
+    if context.is_null() || path.is_null() {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the shim passes a `std::string` buffer of `len` bytes alive for this call.
+        let bytes = unsafe { std::slice::from_raw_parts(path.cast::<u8>(), len) };
+        let path = String::from_utf8_lossy(bytes);
+        // SAFETY: as in `leakwatch_on_heap_node`.
+        let sink = unsafe { &mut *(context as *mut &mut dyn HeapNodeSink) };
+        sink.on_retainer_path(&path);
+    }));
 }
 
 /// Called by the shim for each node, on the JS thread, during `walk_heap_snapshot`.

@@ -33,6 +33,8 @@ const [first] = await once(leakwatch, 'stats');
 const options: LeakwatchOptions = { heapSpaces: true, leak: { minSamples: 8 } };
 const effective: EffectiveOptions = configure(options);
 const also: EffectiveOptions = leakwatch.configure();
+const snapshotPath: string = leakwatch.writeSnapshot(); // with configure({ diffOnLeak: true, snapshot: { dir } }) a leak also carries topGrowth/retainerPaths/snapshotPath
+configure({ diffOnLeak: true, snapshot: { dir: '/var/tmp' } });
 gc();
 leakwatch.gc();
 const monitoring: boolean = leakwatch.monitoring;
@@ -61,3 +63,11 @@ const fromDefault: HeapDiffResult = new leakwatch.HeapDiff().end();
 memwatch.on('stats', (s) => s.gc_ts);
 const mwDiff = new memwatch.HeapDiff().end();
 const freed: number = mwDiff.change.freed_nodes;
+
+// The integrations from ESM: named imports of the CommonJS modules, and the side-effect preload.
+import { register as registerPrometheus } from 'leakwatch/prometheus';
+import { register as registerOtel, METRIC_NAMES } from 'leakwatch/otel';
+import 'leakwatch/register';
+const stopPrometheus: () => void = registerPrometheus();
+const stopOtel: () => void = registerOtel();
+const heapUsedName: 'v8js.memory.heap.used' = METRIC_NAMES.heapUsed;

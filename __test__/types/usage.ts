@@ -100,6 +100,19 @@ const effective: leakwatch.EffectiveOptions = leakwatch.configure({
   leak: { windowMs: 3_600_000, minDurationMs: 30_000, minSamples: 16, minGrowthBytes: 8 << 20, minGrowthPercent: 5, confidence: 0.99, realert: true },
 });
 leakwatch.configure();
+const evidence: leakwatch.EffectiveOptions = leakwatch.configure({ diffOnLeak: true, diffMaxHeapBytes: 256 * 2 ** 20, snapshot: { dir: '/var/tmp', maxFiles: 3, minFreeBytes: 2 ** 30, minIntervalMs: 3_600_000 } });
+const snapshotDir: string | undefined = evidence.snapshot === false ? undefined : evidence.snapshot.dir;
+const snapshotFile: string = leakwatch.writeSnapshot() + leakwatch.writeSnapshot('/tmp/x.heapsnapshot');
+leakwatch.on('leak', (r) => {
+  const growth: leakwatch.HeapGrowth[] = r.topGrowth ?? [];
+  const line: [string, number, number, number, number] | undefined = growth[0] && [growth[0].what, growth[0].addedCount, growth[0].addedBytes, growth[0].removedCount, growth[0].netBytes];
+  const strings: (string | undefined)[] = [r.retainerPaths?.[0], r.diffSkipped, r.snapshotPath, r.snapshotSkipped];
+  const code: leakwatch.ErrorCode = 'ERR_LEAKWATCH_SNAPSHOT_DIR';
+});
+// @ts-expect-error snapshot takes options or false, not true
+leakwatch.configure({ snapshot: true });
+// @ts-expect-error writeSnapshot takes a path string
+leakwatch.writeSnapshot(42);
 leakwatch.configure({});
 const windowMs: number = leakwatch.options.leak.windowMs;
 const realert: boolean = effective.leak.realert;
@@ -188,3 +201,21 @@ const mwDiff: memwatch.HeapDiffResult = new memwatch.HeapDiff().end();
 const mwRow = mwDiff.change.details[0];
 const mwNumbers: number[] = [mwDiff.before.size_bytes, mwDiff.change.freed_nodes, mwDiff.change.allocated_nodes, mwRow['+'], mwRow['-'], mwRow.size_bytes];
 memwatch.gc();
+
+// --- leakwatch/prometheus, leakwatch/otel, leakwatch/register --------------------------------
+import promClient = require('prom-client');
+import prometheus = require('leakwatch/prometheus');
+import otel = require('leakwatch/otel');
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import 'leakwatch/register';
+const unregisterProm: prometheus.Unregister = prometheus.register(new promClient.Registry(), { prefix: 'app_', suspectedForMs: 600_000, gcPauseBuckets: [0.01, 0.1] });
+prometheus.register(promClient.register)();
+prometheus.register()();
+const suspectedName: 'nodejs_leak_suspected' = prometheus.METRIC_NAMES.leakSuspected;
+// @ts-expect-error unknown option
+prometheus.register(undefined, { prefx: 'a_' });
+const unregisterOtel: otel.Unregister = otel.register({ meterProvider: new MeterProvider(), heapSpaces: false });
+otel.register({ meter: new MeterProvider().getMeter('app') });
+const gcDurationName: 'v8js.gc.duration' = otel.METRIC_NAMES.gcDuration;
+// @ts-expect-error heapSpaces is a boolean
+otel.register({ heapSpaces: 'yes' });

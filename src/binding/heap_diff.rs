@@ -5,7 +5,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use crate::core::heap_diff::{
-    self, human_size, HeapDiffResult, HeapPicture, NameTable, Naming, NodeType,
+    self, human_size, DiffDetail, HeapDiffResult, HeapPicture, NameTable, Naming, NodeType,
 };
 use crate::ffi::{self, HeapNodeSink};
 
@@ -69,6 +69,73 @@ impl HeapDiffPayload {
                     .collect(),
             },
         }
+    }
+}
+
+/// One line of a `leak` report's `topGrowth`.
+#[napi(object)]
+pub struct GrowthPayload {
+    pub what: String,
+    /// Objects of this kind allocated since the "before" picture and still alive.
+    pub added_count: f64,
+    /// Their self size, bytes.
+    pub added_bytes: f64,
+    /// Objects of this kind freed since the "before" picture.
+    pub removed_count: f64,
+    /// Net change of this kind's self size, bytes (what the list is sorted by).
+    pub net_bytes: f64,
+}
+
+/// What `NativeHeapDiff.growth()` returns: the top growth and retainer paths to the top one.
+#[napi(object)]
+pub struct LeakGrowthPayload {
+    pub top_growth: Vec<GrowthPayload>,
+    pub retainer_paths: Vec<String>,
+    pub before_nodes: f64,
+    pub after_nodes: f64,
+}
+
+/// The "after" walk of a leak report: builds the picture, and once it is complete (still
+/// inside the walk, before V8's snapshot is deleted) compares it with "before" and names the
+/// added objects of the top group for the retainer-path search.
+struct GrowthSink<'a> {
+    names: &'a mut NameTable,
+    before: &'a HeapPicture,
+    picture: HeapPicture,
+    top: usize,
+    growth: Vec<DiffDetail>,
+    targets: Vec<u32>,
+    paths: Vec<String>,
+}
+
+/// At most this many added objects are looked for by the retainer-path search.
+const MAX_PATH_TARGETS: usize = 100_000;
+
+impl HeapNodeSink for GrowthSink<'_> {
+    fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64) {
+        self.picture
+            .push(self.names, id, NodeType::from_v8(kind), name, self_size);
+    }
+
+    fn path_targets(&mut self) -> &[u32] {
+        self.picture.finish();
+        let result = heap_diff::diff(self.before, &self.picture, self.names, Naming::DevTools);
+        self.growth = heap_diff::top_growth(&result, self.top);
+        if let Some(first) = self.growth.first() {
+            self.targets = heap_diff::added_ids(
+                self.before,
+                &self.picture,
+                self.names,
+                Naming::DevTools,
+                &first.what,
+                MAX_PATH_TARGETS,
+            );
+        }
+        &self.targets
+    }
+
+    fn on_retainer_path(&mut self, path: &str) {
+        self.paths.push(path.to_string());
     }
 }
 
@@ -152,6 +219,63 @@ impl NativeHeapDiff {
         drop((before, after));
         self.names = NameTable::new();
         Ok(HeapDiffPayload::new(result))
+    }
+
+    /// For a `leak` report: takes an "after" picture, returns the `top` groups that grew most
+    /// and retainer paths to added objects of the first, and keeps the "after" picture as the
+    /// next "before" (so a re-alert reports the growth since this one). Throws after `end()`.
+    #[napi(catch_unwind)]
+    pub fn growth(&mut self, env: Env, top: u32) -> Result<LeakGrowthPayload> {
+        let Some(before) = self.before.take() else {
+            return Err(throw_with_code(
+                &env,
+                "leakwatch: HeapDiff.end() was already called",
+                "ERR_LEAKWATCH_HEAPDIFF_ENDED",
+            ));
+        };
+        let mut sink = GrowthSink {
+            names: &mut self.names,
+            before: &before,
+            picture: HeapPicture::with_capacity(before.node_count()),
+            top: top.clamp(1, 100) as usize,
+            growth: Vec::new(),
+            targets: Vec::new(),
+            paths: Vec::new(),
+        };
+        let walked = ffi::walk_heap_snapshot(&mut sink).is_some();
+        let GrowthSink {
+            mut picture,
+            growth,
+            paths,
+            ..
+        } = sink;
+        if !walked {
+            // Keep the "before" picture: a later attempt may succeed.
+            self.before = Some(before);
+            return Err(throw_with_code(
+                &env,
+                "leakwatch: V8 could not take a heap snapshot on this thread",
+                "ERR_LEAKWATCH_HEAP_SNAPSHOT",
+            ));
+        }
+        picture.finish();
+        let payload = LeakGrowthPayload {
+            top_growth: growth
+                .into_iter()
+                .map(|d| GrowthPayload {
+                    what: d.what,
+                    added_count: d.added,
+                    added_bytes: d.added_bytes,
+                    removed_count: d.removed,
+                    net_bytes: d.size_bytes,
+                })
+                .collect(),
+            retainer_paths: paths,
+            before_nodes: before.node_count() as f64,
+            after_nodes: picture.node_count() as f64,
+        };
+        self.before = Some(picture);
+        Ok(payload)
     }
 
     /// `true` once `end()` has been called.

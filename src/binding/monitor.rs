@@ -33,13 +33,43 @@ struct Shared {
     pending: Mutex<Pending>,
     delivery: Mutex<Option<DeliveryFn>>,
     detector: Mutex<LeakDetector>,
+    suspicion: Mutex<Suspicion>,
     meter: Mutex<DeliveryMeter>,
+}
+
+/// Full GCs without a trend before a suspected episode counts as over. The detector's own
+/// `suspected()` can flicker off for one noisy sample early in an episode; without this grace
+/// the `diffOnLeak` "before" picture would be dropped and retaken (another pause, and a diff
+/// that misses the growth in between).
+const SUSPICION_GRACE_SAMPLES: u32 = 4;
+
+/// Whether a growth episode is suspected, with the grace above.
+#[derive(Default)]
+struct Suspicion {
+    open: bool,
+    quiet_samples: u32,
+}
+
+impl Suspicion {
+    fn after_sample(&mut self, detector_suspects: bool) {
+        if detector_suspects {
+            self.open = true;
+            self.quiet_samples = 0;
+        } else if self.open {
+            self.quiet_samples += 1;
+            if self.quiet_samples >= SUSPICION_GRACE_SAMPLES {
+                *self = Suspicion::default();
+            }
+        }
+    }
 }
 
 struct Pending {
     queue: EventQueue<GcSample>,
     flush_scheduled: bool,
     want_stats: bool,
+    /// index.js is taking a heap snapshot: the GCs V8 runs for it are marked (nesting depth).
+    snapshot_depth: u32,
 }
 
 #[derive(Default)]
@@ -59,7 +89,9 @@ impl GcSink for Shared {
         let Some(mut pending) = self.pending.try_lock() else {
             return;
         };
-        pending.queue.push(*sample);
+        let mut sample = *sample;
+        sample.during_snapshot = pending.snapshot_depth > 0;
+        pending.queue.push(sample);
         let schedule = !pending.flush_scheduled;
         pending.flush_scheduled = true;
         drop(pending);
@@ -93,19 +125,26 @@ impl Shared {
             (samples, dropped, pending.want_stats)
         };
         let mut leaks = Vec::new();
-        {
+        let suspected = {
             let mut detector = self.detector.lock();
+            let mut suspicion = self.suspicion.lock();
             for s in samples
                 .iter()
-                .filter(|s| s.kind == GcKind::MarkSweepCompact)
+                .filter(|s| s.kind == GcKind::MarkSweepCompact && !s.during_snapshot)
             {
                 // A sample V8 gave us cannot be invalid, but if the clock ever misbehaved the
                 // detector rejects it and keeps its state: skip it rather than fail delivery.
-                if let Ok(Some(report)) = detector.update(s.monotonic_ms, s.used_heap_size) {
-                    leaks.push(LeakPayload::new(report, s.timestamp_ms - s.monotonic_ms));
+                match detector.update(s.monotonic_ms, s.used_heap_size) {
+                    Ok(Some(report)) => {
+                        leaks.push(LeakPayload::new(report, s.timestamp_ms - s.monotonic_ms))
+                    }
+                    Ok(None) => {}
+                    Err(_) => continue,
                 }
+                suspicion.after_sample(detector.suspected());
             }
-        }
+            suspicion.open
+        };
         let mut meter = self.meter.lock();
         meter.undelivered_drops += dropped;
         let mut stats = Vec::new();
@@ -117,7 +156,11 @@ impl Shared {
         }
         meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
         meter.batch_ready_at = Some(Instant::now());
-        Batch { stats, leaks }
+        Batch {
+            stats,
+            leaks,
+            suspected,
+        }
     }
 }
 
@@ -155,9 +198,11 @@ impl Monitor {
                     queue: EventQueue::with_capacity(QUEUE_CAPACITY),
                     flush_scheduled: false,
                     want_stats: true,
+                    snapshot_depth: 0,
                 }),
                 delivery: Mutex::new(None),
                 detector: Mutex::new(detector),
+                suspicion: Mutex::new(Suspicion::default()),
                 meter: Mutex::new(DeliveryMeter::default()),
             }),
             hook: None,
@@ -187,12 +232,14 @@ impl Monitor {
                 Ok(batch.ok().flatten().unwrap_or(Batch {
                     stats: Vec::new(),
                     leaks: Vec::new(),
+                    suspected: false,
                 }))
             })?;
         *self.shared.delivery.lock() = Some(delivery);
         // Every counter in `stats` is "since monitoring started"; the shim's start at zero too.
         *self.shared.meter.lock() = DeliveryMeter::default();
         self.shared.detector.lock().reset();
+        *self.shared.suspicion.lock() = Suspicion::default();
         let sink: Arc<dyn GcSink> = self.shared.clone();
         match GcHook::install(
             sink,
@@ -312,6 +359,21 @@ pub fn monitor_configure(
     })
 }
 
+/// index.js brackets the heap snapshots it takes with `true` … `false`: the full GCs V8 runs
+/// in between are delivered as `stats` but not fed to the detector.
+#[napi(catch_unwind)]
+pub fn monitor_snapshot_gcs(env: Env, begin: bool) -> Result<()> {
+    with_monitor(&env, |m| {
+        let mut pending = m.shared.pending.lock();
+        pending.snapshot_depth = if begin {
+            pending.snapshot_depth.saturating_add(1)
+        } else {
+            pending.snapshot_depth.saturating_sub(1)
+        };
+        Ok(())
+    })
+}
+
 /// Replaces the live detector (its state starts over) and returns the effective options.
 #[napi(catch_unwind)]
 pub fn monitor_set_detector(
@@ -322,6 +384,7 @@ pub fn monitor_set_detector(
     let detector = LeakDetector::new(resolved.clone()).map_err(|e| throw(&env, e))?;
     with_monitor(&env, |m| {
         *m.shared.detector.lock() = detector;
+        *m.shared.suspicion.lock() = Suspicion::default();
         Ok(DetectorOptionsInput::from_options(&resolved))
     })
 }

@@ -149,6 +149,9 @@ impl LeakPayload {
 pub struct Batch {
     pub stats: Vec<StatsPayload>,
     pub leaks: Vec<LeakPayload>,
+    /// The detector suspects a growth episode (see `monitor::Suspicion`): index.js takes the
+    /// "before" picture of `diffOnLeak` when this turns true and drops it when it turns false.
+    pub suspected: bool,
 }
 
 /// Detector options as JS passes them; absent fields take the production defaults.

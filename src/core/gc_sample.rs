@@ -97,6 +97,10 @@ pub struct GcSample {
     pub self_time_ms: [f64; KIND_COUNT],
     pub space_count: usize,
     pub spaces: [HeapSpace; MAX_HEAP_SPACES],
+    /// Run by a heap snapshot leakwatch took (`diffOnLeak`, `snapshot`): delivered as `stats`,
+    /// but not leak evidence — two full GCs at one heap size within milliseconds would look
+    /// like a plateau to the trend test and delay the alert they are part of.
+    pub during_snapshot: bool,
 }
 
 impl GcSample {
@@ -127,6 +131,7 @@ impl GcSample {
             self_time_ms: [0.0; KIND_COUNT],
             space_count: 0,
             spaces: [HeapSpace::EMPTY; MAX_HEAP_SPACES],
+            during_snapshot: false,
         }
     }
 }

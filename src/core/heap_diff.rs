@@ -248,6 +248,8 @@ pub struct DiffDetail {
     pub added: f64,
     /// Nodes of this group freed (present before, not after).
     pub removed: f64,
+    /// Self size of this group's allocated nodes, bytes.
+    pub added_bytes: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -266,6 +268,7 @@ struct GroupChange {
     before_bytes: f64,
     after_bytes: f64,
     added: f64,
+    added_bytes: f64,
     removed: f64,
 }
 
@@ -317,6 +320,7 @@ pub fn diff(
             if let Some(g) = group(a[j].key) {
                 groups[g].after_bytes += a[j].self_size as f64;
                 groups[g].added += 1.0;
+                groups[g].added_bytes += a[j].self_size as f64;
             }
             j += 1;
         } else {
@@ -341,6 +345,7 @@ pub fn diff(
             size_bytes: c.after_bytes - c.before_bytes,
             added: c.added,
             removed: c.removed,
+            added_bytes: c.added_bytes,
         })
         .collect();
     details.sort_by(|x, y| {
@@ -364,6 +369,53 @@ pub fn diff(
         allocated_nodes: allocated,
         details,
     }
+}
+
+/// What grew most, for a `leak` report: the groups whose bytes grew, largest net growth first
+/// (a group that only churns, as many freed as allocated, is not growth), at most `top`.
+pub fn top_growth(result: &HeapDiffResult, top: usize) -> Vec<DiffDetail> {
+    result
+        .details
+        .iter()
+        .filter(|d| d.size_bytes > 0.0 && d.added > 0.0)
+        .take(top)
+        .cloned()
+        .collect()
+}
+
+/// Ids (ascending) of the nodes of group `what` that are in `after` but not in `before`: the
+/// objects a retainer-path search should reach. At most `limit` of them.
+pub fn added_ids(
+    before: &HeapPicture,
+    after: &HeapPicture,
+    names: &NameTable,
+    naming: Naming,
+    what: &str,
+    limit: usize,
+) -> Vec<u32> {
+    let wanted: Vec<bool> = (0..names.len() as u32)
+        .map(|key| {
+            let (kind, name) = names.get(key);
+            naming.group(kind, name).as_deref() == Some(what)
+        })
+        .collect();
+    let is_wanted = |key: u32| wanted.get(key as usize).copied().unwrap_or(false);
+    let mut ids = Vec::new();
+    let b = &before.nodes;
+    let mut i = 0;
+    for node in &after.nodes {
+        while i < b.len() && b[i].id < node.id {
+            i += 1;
+        }
+        let existed = i < b.len() && b[i].id == node.id;
+        if !existed && is_wanted(node.key) {
+            ids.push(node.id);
+            if ids.len() >= limit {
+                break;
+            }
+        }
+    }
+    ids
 }
 
 /// A byte count for people, the way node-memwatch wrote it: `"420 bytes"`, `"-12.5 kb"`,
@@ -466,13 +518,15 @@ mod tests {
                     what: "Leaky".into(),
                     size_bytes: 80.0,
                     added: 2.0,
-                    removed: 0.0
+                    removed: 0.0,
+                    added_bytes: 80.0
                 },
                 DiffDetail {
                     what: "Gone".into(),
                     size_bytes: -24.0,
                     added: 0.0,
-                    removed: 1.0
+                    removed: 1.0,
+                    added_bytes: 0.0
                 },
             ]
         );
@@ -578,6 +632,58 @@ mod tests {
         assert_eq!((d.freed_nodes, d.allocated_nodes), (500.0, 500.0));
         assert_eq!(d.details[0].size_bytes, 0.0);
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn top_growth_ranks_net_growth_and_leaves_out_churn() {
+        use NodeType::*;
+        let mut names = NameTable::new();
+        let before = picture(
+            &mut names,
+            &[(1, Object, "Churn", 100.0), (2, Object, "Churn", 100.0)],
+        );
+        let after = picture(
+            &mut names,
+            &[
+                (3, Object, "Churn", 100.0),
+                (4, Object, "Churn", 100.0),
+                (5, Object, "Leaky", 40.0),
+                (6, Object, "Leaky", 40.0),
+                (7, String, "", 8.0),
+            ],
+        );
+        let d = diff(&before, &after, &names, Naming::DevTools);
+        let top = top_growth(&d, 5);
+        let whats: Vec<&str> = top.iter().map(|x| x.what.as_str()).collect();
+        assert_eq!(whats, ["Leaky", "(string)"]);
+        assert_eq!((top[0].added, top[0].added_bytes), (2.0, 80.0));
+        assert_eq!(top_growth(&d, 1).len(), 1);
+    }
+
+    #[test]
+    fn added_ids_are_the_new_nodes_of_one_group() {
+        use NodeType::*;
+        let mut names = NameTable::new();
+        let before = picture(
+            &mut names,
+            &[(1, Object, "Leaky", 40.0), (4, Object, "Other", 8.0)],
+        );
+        let after = picture(
+            &mut names,
+            &[
+                (9, Object, "Leaky", 40.0),
+                (1, Object, "Leaky", 40.0),
+                (4, Object, "Other", 8.0),
+                (5, Object, "Other", 8.0),
+                (7, Object, "Leaky", 40.0),
+            ],
+        );
+        let ids = added_ids(&before, &after, &names, Naming::DevTools, "Leaky", 10);
+        assert_eq!(ids, [7, 9]);
+        let one = added_ids(&before, &after, &names, Naming::DevTools, "Leaky", 1);
+        assert_eq!(one, [7]);
+        let none = added_ids(&before, &after, &names, Naming::DevTools, "Absent", 10);
+        assert!(none.is_empty());
     }
 
     #[test]

@@ -1,8 +1,14 @@
 // Heap snapshot walk for HeapDiff: V8's HeapProfiler snapshot, read node by node (an index
-// loop over GetNode(i), never a recursive graph walk) and handed to Rust, then deleted.
+// loop over GetNode(i), never a recursive graph walk) and handed to Rust; then, for a leak
+// report, a breadth-first search (a queue, never recursion) for retainer paths; then deleted.
 // JS thread of the calling isolate, outside any GC. No exceptions.
 
 #include "heap_snapshot.h"
+
+#include <algorithm>
+#include <string>
+#include <unordered_set>
+#include <vector>
 
 #include <v8.h>
 #include <v8-profiler.h>
@@ -48,6 +54,167 @@ void walk(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, void* context)
   }
 }
 
+// Retainer-path search limits: memory is about 60 bytes per visited node, so the search gives
+// up (reporting the paths found so far) rather than grow without bound on a huge heap.
+constexpr size_t kMaxVisited = 4'000'000;
+constexpr size_t kMaxEdges = 40'000'000;
+constexpr size_t kMaxPaths = 3;
+// Targets reached whose path looked like one already reported: stop after this many.
+constexpr size_t kMaxTargetsTried = 256;
+constexpr size_t kMaxLabel = 60;
+
+struct Visit {
+  const v8::HeapGraphNode* node;
+  int32_t parent;  // index in the visit order, -1 for the root
+  int32_t edge;    // index of the edge in the parent's children
+};
+
+std::string utf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
+  if (value.IsEmpty()) return std::string();
+  v8::String::Utf8Value text(isolate, value);
+  if (*text == nullptr) return std::string();
+  std::string out(*text, static_cast<size_t>(text.length()));
+  if (out.size() > kMaxLabel) {
+    // Cut on a UTF-8 character boundary.
+    size_t cut = kMaxLabel;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) cut--;
+    out.resize(cut);
+    out += "…";
+  }
+  return out;
+}
+
+std::string node_label(v8::Isolate* isolate, const v8::HeapGraphNode* node) {
+  switch (node->GetType()) {
+    case v8::HeapGraphNode::kString:
+    case v8::HeapGraphNode::kConsString:
+    case v8::HeapGraphNode::kSlicedString:
+      return "(string)";  // the name is the string's content: never copied
+    case v8::HeapGraphNode::kHeapNumber:
+      return "(number)";
+    case v8::HeapGraphNode::kClosure: {
+      std::string name = utf8(isolate, node->GetName());
+      return name.empty() ? "(closure)" : name + "()";
+    }
+    default:
+      break;
+  }
+  std::string name = utf8(isolate, node->GetName());
+  if (!name.empty()) return name;
+  switch (node->GetType()) {
+    case v8::HeapGraphNode::kArray:
+      return "(array)";
+    case v8::HeapGraphNode::kHidden:
+      return "(system)";
+    case v8::HeapGraphNode::kCode:
+      return "(code)";
+    default:
+      return "(anonymous)";
+  }
+}
+
+bool all_digits(const std::string& text) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+std::string edge_label(v8::Isolate* isolate, const v8::HeapGraphEdge* edge) {
+  v8::Local<v8::Value> name = edge->GetName();
+  if (name.IsEmpty()) return std::string();
+  if (name->IsNumber()) {
+    const double index = name.As<v8::Number>()->Value();
+    return "[" + std::to_string(static_cast<int64_t>(index)) + "]";
+  }
+  std::string text = utf8(isolate, name);
+  // Internal edges of hash tables and arrays are named by their slot number.
+  return all_digits(text) ? "[" + text + "]" : text;
+}
+
+// "global → cache (Map) → table (system / OrderedHashMap) → [7] (LeakyThing)": the root's
+// child first, then one "edge (node)" per hop.
+std::string format_path(v8::Isolate* isolate, const std::vector<Visit>& order, int32_t at) {
+  v8::HandleScope scope(isolate);
+  std::vector<int32_t> chain;
+  for (int32_t i = at; i > 0; i = order[i].parent) chain.push_back(i);
+  std::reverse(chain.begin(), chain.end());
+  std::string out;
+  for (size_t k = 0; k < chain.size(); k++) {
+    const Visit& v = order[chain[k]];
+    std::string node = node_label(isolate, v.node);
+    if (k == 0) {
+      out = node;
+      continue;
+    }
+    const v8::HeapGraphEdge* edge = order[v.parent].node->GetChild(v.edge);
+    std::string label = edge_label(isolate, edge);
+    out += " → ";
+    if (!label.empty()) out += label + " ";
+    // "(array)" and the like are already in parentheses.
+    const bool wrapped = node.size() >= 2 && node.front() == '(' && node.back() == ')';
+    out += wrapped ? node : "(" + node + ")";
+  }
+  return out;
+}
+
+// The path with element indices blanked: paths to two entries of one array differ only there.
+std::string path_shape(const std::string& path) {
+  std::string shape;
+  shape.reserve(path.size());
+  bool in_index = false;
+  for (char c : path) {
+    if (c == '[') in_index = true;
+    if (c == ']') in_index = false;
+    if (!in_index || c == '[') shape += c;
+  }
+  return shape;
+}
+
+void find_retainer_paths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
+                         const uint32_t* ids, size_t id_count, void* context) {
+  const v8::HeapGraphNode* root = snapshot->GetRoot();
+  if (root == nullptr) return;
+  const size_t expected =
+      std::min(static_cast<size_t>(snapshot->GetNodesCount()), kMaxVisited);
+  std::vector<Visit> order;  // the BFS queue, kept whole for the parent links
+  order.reserve(expected);
+  std::unordered_set<const v8::HeapGraphNode*> seen;
+  seen.reserve(expected);
+  order.push_back({root, -1, -1});
+  seen.insert(root);
+  std::vector<std::string> shapes;
+  size_t edges = 0;
+  size_t tried = 0;
+  for (size_t head = 0; head < order.size(); head++) {
+    const v8::HeapGraphNode* node = order[head].node;
+    const int children = node->GetChildrenCount();
+    for (int i = 0; i < children; i++) {
+      if (++edges > kMaxEdges) return;
+      const v8::HeapGraphEdge* edge = node->GetChild(i);
+      // Weak edges do not retain; shortcuts duplicate a real path (root → global objects is
+      // the one exception V8 makes, and it is what people expect to see first).
+      if (edge->GetType() == v8::HeapGraphEdge::kWeak) continue;
+      if (edge->GetType() == v8::HeapGraphEdge::kShortcut && head != 0) continue;
+      const v8::HeapGraphNode* to = edge->GetToNode();
+      if (to == nullptr || !seen.insert(to).second) continue;
+      if (order.size() >= kMaxVisited) return;
+      order.push_back({to, static_cast<int32_t>(head), i});
+      const uint32_t id = static_cast<uint32_t>(to->GetId());
+      if (!std::binary_search(ids, ids + id_count, id)) continue;
+      std::string path = format_path(isolate, order, static_cast<int32_t>(order.size() - 1));
+      std::string shape = path_shape(path);
+      if (std::find(shapes.begin(), shapes.end(), shape) == shapes.end()) {
+        shapes.push_back(shape);
+        leakwatch_on_retainer_path(context, path.data(), path.size());
+        if (shapes.size() >= kMaxPaths) return;
+      }
+      if (++tried >= kMaxTargetsTried) return;
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" {
@@ -65,6 +232,12 @@ int64_t leakwatch_heap_snapshot_walk(void* context) {
   if (snapshot == nullptr) return -1;
   const int64_t count = snapshot->GetNodesCount();
   walk(isolate, snapshot, context);
+  const uint32_t* ids = nullptr;
+  size_t id_count = 0;
+  leakwatch_heap_path_targets(context, &ids, &id_count);
+  if (ids != nullptr && id_count > 0) {
+    find_retainer_paths(isolate, snapshot, ids, id_count, context);
+  }
   // Delete() only takes a non-const pointer; the snapshot is ours and nothing else holds it.
   const_cast<v8::HeapSnapshot*>(snapshot)->Delete();
   return count;
