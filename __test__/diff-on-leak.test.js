@@ -40,9 +40,11 @@ test('diffOnLeak: the leak report names LeakyThing, how many were added, and the
   const top = r.topGrowth[0];
   assert.equal(top.what, 'LeakyThing', context);
   // Every LeakyThing stays alive, and the "before" picture is taken between two ticks: what
-  // was added is a whole number of ticks, at least several, at most all of them.
+  // was added is a whole number of ticks, fewer than all of them.
   assert.equal(top.addedCount % leak.perTick, 0, context);
-  assert.ok(top.addedCount >= 5 * leak.perTick, `the before picture came late: ${context}`);
+  // At least one tick (how many depends on load: the "before" snapshot itself pauses the
+  // child, and minDurationMs is wall time).
+  assert.ok(top.addedCount >= leak.perTick, `no growth between the before picture and the alert: ${context}`);
   assert.ok(top.addedCount < leak.leaked, `the before picture came before any leaking: ${context}`);
   assert.equal(top.removedCount, 0, context);
   assert.ok(top.addedBytes >= top.addedCount * 40 && top.addedBytes <= top.addedCount * 200, context);
