@@ -13,6 +13,21 @@
 //   B  leakwatch with a `stats` and a `leak` listener, default options (full GCs delivered,
 //      every other GC only counted and timed by the hook).
 //   C  as B plus `configure({ includeMinorGc: true })`: every scavenge delivered (worst case).
+//   Anchors, each used the way its users / agents use it (see ANCHORS below and BENCHMARKS.md):
+//   P  perf_hooks `gc` PerformanceObserver (a JS entry per GC).
+//   M  @airbnb/node-memwatch with a `stats` and a `leak` listener.
+//   G  gc-stats `stats` listener (a uv_async_t and a JS event per GC).
+//   D  @datadog/native-metrics `start()` (GC + event-loop watchers), `stats()` read periodically.
+//   N  @newrelic/native-metrics emitter (GC + loop watchers), getGCMetrics()/getLoopMetrics()
+//      read periodically, as the New Relic agent's sampler does.
+//   X  v8.GCProfiler started, stop()+start() periodically: what dd-trace runs for GC metrics
+//      on Node >= 20 (it starts native-metrics with 'loop' only there).
+//   The anchors live in bench/anchors/node_modules (installed on demand by bench/overhead.js),
+//   memwatch in the repository's devDependencies. `node bench/child.js <variant> --probe`
+//   loads and starts one, prints `LEAKWATCH_BENCH_PROBE ok|<error>` and exits.
+//   Periodic reads happen every PERIODIC_READ_MS (the agents use 10–15 s, longer than a run)
+//   and once more at the end of the work, inside the measured window, so that the cost of
+//   reading what the hook collected is counted too.
 //
 // What is measured: process.cpuUsage() (user + system, all threads, so V8's parallel GC
 // helpers count too) and wall time around the fixed work only, i.e. not process start-up,
@@ -32,7 +47,131 @@ const vm = require('node:vm');
 const path = require('node:path');
 
 const [variant, workloadName, scaleArg] = process.argv.slice(2);
-if (!['A', 'B', 'C'].includes(variant)) throw new Error(`unknown variant ${variant}`);
+const LEAKWATCH_VARIANTS = ['B', 'C'];
+const PERIODIC_READ_MS = 1000;
+
+// ---------------------------------------------------------------------------------------
+// Anchors: other GC hooks. Each start() installs the hook and returns
+// { flush(): void, seen(): number } — flush reads what a periodic reader would read (done
+// inside the measured window at the end of the work), seen is the number of GCs the anchor
+// has observed since start (a check that it really hooked the GCs).
+
+const ANCHOR_DIR = path.join(__dirname, 'anchors');
+/** Resolves from bench/anchors/node_modules first, then the repository's node_modules. */
+const requireAnchor = (name) => require(require.resolve(name, { paths: [ANCHOR_DIR, __dirname] }));
+let sink = 0; // consumers write here so nothing they compute is dead code
+
+const ANCHORS = {
+  P() {
+    const { PerformanceObserver } = require('node:perf_hooks');
+    let n = 0;
+    const obs = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        n++;
+        sink += e.duration + (e.detail ? e.detail.kind : 0);
+      }
+    });
+    obs.observe({ entryTypes: ['gc'] });
+    return { flush() {}, seen: () => n };
+  },
+  M() {
+    const memwatch = requireAnchor('@airbnb/node-memwatch');
+    let n = 0;
+    memwatch.on('stats', (s) => {
+      n++;
+      sink += s.used_heap_size + s.gc_time;
+    });
+    memwatch.on('leak', () => {});
+    return { flush() {}, seen: () => n };
+  },
+  G() {
+    const gcStats = requireAnchor('gc-stats');
+    let n = 0;
+    gcStats().on('stats', (s) => {
+      n++;
+      sink += s.pause + s.gctype;
+    });
+    return { flush() {}, seen: () => n };
+  },
+  D() {
+    // dd-trace's runtime metrics (Node < 16.7 path, and every version before it moved GC to
+    // perf_hooks / v8.GCProfiler): start() = GC + event-loop watchers; every 10 s stats()
+    // (returns and resets per-type pause histograms) → gauges per GC type.
+    const native = requireAnchor('@datadog/native-metrics');
+    native.start();
+    let n = 0;
+    const read = () => {
+      const stats = native.stats();
+      for (const type of Object.keys(stats.gc)) {
+        const h = stats.gc[type];
+        if (type === 'all') n += h.count;
+        sink += h.min + h.max + h.sum + h.avg + h.median + h.p95 + h.count;
+      }
+      sink += stats.eventLoop.sum + stats.heap.spaces.length + stats.cpu.user;
+    };
+    read(); // reset
+    n = 0;
+    setInterval(read, PERIODIC_READ_MS).unref();
+    return { flush: read, seen: () => n };
+  },
+  N() {
+    // New Relic agent's sampler: getMetricEmitter({ timeout }), then sampleGc/sampleLoop read
+    // getGCMetrics() (per-type {total,min,max,sumOfSquares,count}, reset on read) and
+    // getLoopMetrics() every 15 s.
+    const emitter = requireAnchor('@newrelic/native-metrics')({ timeout: 15_000 });
+    let n = 0;
+    const read = () => {
+      const gcs = emitter.getGCMetrics();
+      for (const t of Object.keys(gcs)) {
+        const m = gcs[t].metrics;
+        n += m.count;
+        sink += m.total / 1e3 + m.min + m.max + m.sumOfSquares;
+      }
+      const loop = emitter.getLoopMetrics();
+      sink += loop.usage.total / 1e6;
+    };
+    read(); // reset
+    n = 0;
+    setInterval(read, PERIODIC_READ_MS).unref();
+    return { flush: read, seen: () => n };
+  },
+  X() {
+    // dd-trace on Node >= 20: gcProfiler.stop() every 10 s, one histogram per GC type, start().
+    const profiler = new v8.GCProfiler();
+    profiler.start();
+    let n = 0;
+    const read = () => {
+      const profile = profiler.stop();
+      for (const stat of profile.statistics) {
+        n++;
+        sink += stat.cost + stat.gcType.length;
+      }
+      profiler.start();
+    };
+    setInterval(read, PERIODIC_READ_MS).unref();
+    return { flush: read, seen: () => n };
+  },
+};
+
+if (!['A', ...LEAKWATCH_VARIANTS, ...Object.keys(ANCHORS)].includes(variant)) throw new Error(`unknown variant ${variant}`);
+
+if (workloadName === '--probe') {
+  // Can this variant be loaded and started here? (bench/overhead.js asks before a run.)
+  let answer = 'ok';
+  try {
+    if (ANCHORS[variant]) {
+      const anchor = ANCHORS[variant]();
+      anchor.flush();
+    } else if (variant !== 'A') require(path.join(__dirname, '..'));
+  } catch (err) {
+    answer = String(err && err.message ? err.message : err)
+      .split('\n')[0]
+      .slice(0, 300);
+  }
+  process.stdout.write(`LEAKWATCH_BENCH_PROBE ${answer}\n`);
+  process.exit(0);
+}
+
 const workload = require(path.join(__dirname, 'workloads', `${workloadName}.js`));
 const scale = Number(scaleArg || 1);
 
@@ -102,7 +241,10 @@ const pick = (s) => ({
 });
 
 async function main() {
-  if (variant !== 'A') {
+  if (workload.prepare) workload.prepare(scale);
+  let anchor = null;
+  if (ANCHORS[variant]) anchor = ANCHORS[variant]();
+  else if (variant !== 'A') {
     leakwatch = require(path.join(__dirname, '..'));
     if (variant === 'C') leakwatch.configure({ includeMinorGc: true });
     leakwatch.on('stats', onStats);
@@ -120,6 +262,7 @@ async function main() {
   const cpu0 = process.cpuUsage();
   const wall0 = process.hrtime.bigint();
   const checksum = await workload.run(scale);
+  if (anchor) anchor.flush(); // a periodic reader's last read, inside the window
   const wallNs = Number(process.hrtime.bigint() - wall0);
   const cpu = process.cpuUsage(cpu0);
 
@@ -134,6 +277,14 @@ async function main() {
     systemMs: cpu.system / 1e3,
     wallMs: wallNs / 1e6,
   };
+
+  if (anchor) {
+    // Let pending deliveries (perf_hooks entries, uv_async / uv_queue_work callbacks) arrive.
+    await new Promise((r) => setTimeout(r, 20));
+    anchor.flush();
+    result.anchorSeen = anchor.seen();
+    result.sink = Number.isFinite(sink) ? 1 : 0;
+  }
 
   if (leakwatch) {
     // The final payload: one forced full GC (leakwatch.gc()), after the measured work.
