@@ -5,35 +5,14 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
 const leakwatch = require('..');
-const { ROOT, sleep } = require('./helpers');
+const { runProcess, sleep } = require('./helpers');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'safety-fuzz.js');
 
-function fuzz(seed) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [FIXTURE], {
-      cwd: ROOT,
-      env: { ...process.env, FUZZ_SEED: String(seed) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      let result = null;
-      try {
-        result = JSON.parse(stdout.trim().split('\n').pop());
-      } catch {
-        // reported with the raw output
-      }
-      resolve({ code, signal, result, context: `seed ${seed}: exit ${code} signal ${signal}\nstdout: ${stdout.slice(-3000)}\nstderr: ${stderr.slice(-3000)}` });
-    });
-  });
+async function fuzz(seed) {
+  const run = await runProcess([FIXTURE], { env: { FUZZ_SEED: String(seed) }, timeoutMs: 50_000 });
+  return { ...run, context: `seed ${seed}: ${run.context}` };
 }
 
 // A fixed seed (reproducible) and a fresh one per run (reported, so a failure can be replayed

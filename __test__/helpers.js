@@ -6,14 +6,16 @@ const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..');
 
-/** Runs `node -e script` with the package resolvable as 'leakwatch'; resolves with
- * { code, signal, stdout, stderr, ms }. Kills it after `timeoutMs`. */
-function runNode(script, { args = [], env = {}, timeoutMs = 30_000 } = {}) {
+/** Runs `node ...args` in the package root; resolves (never rejects) with
+ * { code, signal, stdout, stderr, ms, result, context }: `result` is the last stdout line parsed
+ * as JSON (null if it is not), `context` a summary for assertion messages. Killed after
+ * `timeoutMs`. `baseEnv` replaces process.env as the environment the `env` entries go over. */
+function runProcess(args, { env = {}, timeoutMs = 30_000, baseEnv = process.env } = {}) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [...args, '-e', script], {
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, ...env, NODE_PATH: path.join(ROOT, '..') },
+      env: { ...baseEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -23,9 +25,21 @@ function runNode(script, { args = [], env = {}, timeoutMs = 30_000 } = {}) {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+      let result = null;
+      try {
+        result = JSON.parse(stdout.trim().split('\n').pop());
+      } catch {
+        // not JSON: the caller reports the raw output through `context`
+      }
+      const context = `exit ${code} signal ${signal}\nstdout: ${stdout.slice(-3000)}\nstderr: ${stderr.slice(-3000)}`;
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started, result, context });
     });
   });
+}
+
+/** Runs `node -e script` with the package resolvable as 'leakwatch' (see runProcess). */
+function runNode(script, { args = [], env = {}, timeoutMs = 30_000 } = {}) {
+  return runProcess([...args, '-e', script], { env: { ...env, NODE_PATH: path.join(ROOT, '..') }, timeoutMs });
 }
 
 /** Resolves with the next `event` payload of `emitter`, or rejects after `ms`. */
@@ -51,4 +65,4 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * where setImmediate callbacks run — whatever the machine's load (unlike a short sleep). */
 const settle = () => new Promise((r) => setImmediate(() => setImmediate(r)));
 
-module.exports = { ROOT, runNode, nextEvent, sleep, settle };
+module.exports = { ROOT, runProcess, runNode, nextEvent, sleep, settle };

@@ -5,11 +5,10 @@
 // environment variables only. The apps themselves never mention leakwatch.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ROOT } = require('./helpers');
+const { runProcess } = require('./helpers');
 
 const LEAKY_CJS = path.join(__dirname, 'fixtures', 'register-leaky.js');
 const LEAKY_ESM = path.join(__dirname, 'fixtures', 'register-leaky.mjs');
@@ -19,21 +18,10 @@ const APP = "console.log('app ran')";
 const FAST_DETECTOR = JSON.stringify({ leak: { minSamples: 8, minDurationMs: 3000, minGrowthBytes: 4 * 1024 * 1024 } });
 
 /** Runs `node ...args` in the package root with only the given LEAKWATCH_* variables. */
-function node(args, env = {}, timeoutMs = 30_000) {
+async function node(args, env = {}, timeoutMs = 30_000) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LEAKWATCH_')));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const lines = stderr.split('\n').filter(Boolean);
-      resolve({ code, signal, stdout, stderr, lines });
-    });
-  });
+  const run = await runProcess(args, { env, timeoutMs, baseEnv: clean });
+  return { ...run, lines: run.stderr.split('\n').filter(Boolean) };
 }
 
 const jsonLines = (run) => run.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));

@@ -4,39 +4,14 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
-const { ROOT } = require('./helpers');
+const { runProcess } = require('./helpers');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'safety-storm.js');
 const LONG = process.env.LONG === '1';
 const MB = 1e6;
 const mb = (b) => (b / MB).toFixed(1);
 
-function runFixture(scenario, { args = [], env = {}, timeoutMs }) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...args, FIXTURE, scenario], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      let result = null;
-      try {
-        result = JSON.parse(stdout.trim().split('\n').pop());
-      } catch {
-        // reported with the raw output
-      }
-      const context = `exit ${code} signal ${signal}\nstdout: ${stdout.slice(-3000)}\nstderr: ${stderr.slice(-3000)}`;
-      resolve({ code, signal, stderr, result, context });
-    });
-  });
-}
+const runFixture = (scenario, { args = [], env = {}, timeoutMs }) => runProcess([...args, FIXTURE, scenario], { env, timeoutMs });
 
 test('a listener blocking 100 ms per event in a scavenge storm: bounded memory, drops counted, GCs keep running', { timeout: 60_000 }, async (t) => {
   const r = await runFixture('slow-consumer', { args: ['--max-semi-space-size=1'], timeoutMs: 50_000 });

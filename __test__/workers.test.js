@@ -3,36 +3,11 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
-const { ROOT } = require('./helpers');
+const { runProcess } = require('./helpers');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'safety-workers.js');
 
-function runFixture(scenario, { env = {}, timeoutMs = 50_000 } = {}) {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [FIXTURE, scenario], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      let result = null;
-      try {
-        result = JSON.parse(stdout.trim().split('\n').pop());
-      } catch {
-        // reported below with the raw output
-      }
-      resolve({ code, signal, stdout, stderr, result, ms: Date.now() - started });
-    });
-  });
-}
+const runFixture = (scenario, { env = {}, timeoutMs = 50_000 } = {}) => runProcess([FIXTURE, scenario], { env, timeoutMs });
 
 const context = (r) => `exit ${r.code} signal ${r.signal} after ${r.ms} ms\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-4000)}`;
 
