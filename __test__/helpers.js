@@ -65,4 +65,26 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * where setImmediate callbacks run — whatever the machine's load (unlike a short sleep). */
 const settle = () => new Promise((r) => setImmediate(() => setImmediate(r)));
 
-module.exports = { ROOT, runProcess, runNode, nextEvent, sleep, settle };
+/** Grows the heap and runs full GCs until the live detector (with a hair trigger) reports;
+ * restores the detector options afterwards. Resolves with the `leak` report, or null. */
+async function provokeLeak(leakwatch) {
+  const defaults = leakwatch.options.leak;
+  leakwatch.configure({ leak: { minSamples: 6, minDurationMs: 0, minGrowthBytes: 0, minGrowthPercent: 0 } });
+  const retained = [];
+  let report = null;
+  const onLeak = (r) => (report = r);
+  leakwatch.on('leak', onLeak);
+  try {
+    for (let n = 0; report === null && n < 100; n++) {
+      retained.push(Array.from({ length: 20_000 }, (_, i) => ({ i, n })));
+      leakwatch.gc();
+      await sleep(5);
+    }
+  } finally {
+    leakwatch.off('leak', onLeak);
+    leakwatch.configure({ leak: defaults });
+  }
+  return report;
+}
+
+module.exports = { ROOT, runProcess, runNode, nextEvent, sleep, settle, provokeLeak };

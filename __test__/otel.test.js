@@ -13,7 +13,7 @@ const {
 } = require('@opentelemetry/sdk-metrics');
 const leakwatch = require('..');
 const { register, METRIC_NAMES } = require('../otel');
-const { nextEvent, runNode, sleep } = require('./helpers');
+const { nextEvent, provokeLeak, runNode, sleep } = require('./helpers');
 
 /** A MeterProvider whose metrics `collect()` exports and returns, by instrument name. */
 function sdk() {
@@ -39,24 +39,9 @@ function sdk() {
   };
 }
 
-/** Grows the heap and runs full GCs until the live detector (with a hair trigger) reports. */
+/** A real leak report from the live detector (see helpers.provokeLeak). */
 async function realLeak() {
-  const defaults = leakwatch.options.leak;
-  leakwatch.configure({ leak: { minSamples: 6, minDurationMs: 0, minGrowthBytes: 0, minGrowthPercent: 0 } });
-  const retained = [];
-  let report = null;
-  const onLeak = (r) => (report = r);
-  leakwatch.on('leak', onLeak);
-  try {
-    for (let n = 0; report === null && n < 100; n++) {
-      retained.push(Array.from({ length: 20_000 }, (_, i) => ({ i, n })));
-      leakwatch.gc();
-      await sleep(5);
-    }
-  } finally {
-    leakwatch.off('leak', onLeak);
-    leakwatch.configure({ leak: defaults });
-  }
+  const report = await provokeLeak(leakwatch);
   assert.ok(report, 'the detector reported the leak');
   return report;
 }
