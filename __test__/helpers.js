@@ -87,4 +87,17 @@ async function provokeLeak(leakwatch) {
   return report;
 }
 
-module.exports = { ROOT, runProcess, runNode, nextEvent, sleep, settle, provokeLeak };
+/** A `node -e` script that requires `entry` as if `hidden` were not installed, and prints the
+ * error's code and message (for the optional-peer-dependency tests). */
+function requireWithoutScript(entry, hidden) {
+  return `
+    const Module = require('node:module');
+    const resolve = Module._resolveFilename;
+    Module._resolveFilename = function (request, ...rest) {
+      if (request === ${JSON.stringify(hidden)}) throw Object.assign(new Error("Cannot find module '${hidden}'"), { code: 'MODULE_NOT_FOUND' });
+      return resolve.call(this, request, ...rest);
+    };
+    try { require(${JSON.stringify(entry)}); } catch (err) { console.log(err.code, err.message); }`;
+}
+
+module.exports = { ROOT, runProcess, runNode, nextEvent, sleep, settle, provokeLeak, requireWithoutScript };

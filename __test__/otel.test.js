@@ -13,7 +13,7 @@ const {
 } = require('@opentelemetry/sdk-metrics');
 const leakwatch = require('..');
 const { register, METRIC_NAMES } = require('../otel');
-const { nextEvent, provokeLeak, runNode, sleep } = require('./helpers');
+const { nextEvent, provokeLeak, requireWithoutScript, runNode, sleep } = require('./helpers');
 
 /** A MeterProvider whose metrics `collect()` exports and returns, by instrument name. */
 function sdk() {
@@ -203,15 +203,8 @@ test('the instrument names are the documented ones', () => {
 });
 
 test('without @opentelemetry/api installed, require() says what to install', async () => {
-  // Hide the API from the resolver, as in an app that never installed it.
-  const script = `
-    const Module = require('node:module');
-    const resolve = Module._resolveFilename;
-    Module._resolveFilename = function (request, ...rest) {
-      if (request === '@opentelemetry/api') throw Object.assign(new Error("Cannot find module '@opentelemetry/api'"), { code: 'MODULE_NOT_FOUND' });
-      return resolve.call(this, request, ...rest);
-    };
-    try { require('leakwatch/otel'); } catch (err) { console.log(err.code, err.message); }`;
+  // As in an app that never installed @opentelemetry/api.
+  const script = requireWithoutScript('leakwatch/otel', '@opentelemetry/api');
   const run = await runNode(script);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout.trim(), 'ERR_LEAKWATCH_MISSING_PEER leakwatch/otel needs @opentelemetry/api, an optional peer dependency of leakwatch: npm install @opentelemetry/api');

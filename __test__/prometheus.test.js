@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const client = require('prom-client');
 const leakwatch = require('..');
 const { register, METRIC_NAMES } = require('../prometheus');
-const { nextEvent, provokeLeak, runNode, sleep } = require('./helpers');
+const { nextEvent, provokeLeak, requireWithoutScript, runNode, sleep } = require('./helpers');
 
 /** The value of one series in Prometheus text output, or undefined. `labels` as written,
  * e.g. 'kind="major"'. */
@@ -155,15 +155,8 @@ test('without a registry, register() uses prom-client\'s global one', async (t) 
 });
 
 test('without prom-client installed, require() says what to install', async () => {
-  // Hide prom-client from the resolver, as in an app that never installed it.
-  const script = `
-    const Module = require('node:module');
-    const resolve = Module._resolveFilename;
-    Module._resolveFilename = function (request, ...rest) {
-      if (request === 'prom-client') throw Object.assign(new Error("Cannot find module 'prom-client'"), { code: 'MODULE_NOT_FOUND' });
-      return resolve.call(this, request, ...rest);
-    };
-    try { require('leakwatch/prometheus'); } catch (err) { console.log(err.code, err.message); }`;
+  // As in an app that never installed prom-client.
+  const script = requireWithoutScript('leakwatch/prometheus', 'prom-client');
   const run = await runNode(script);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(run.stdout.trim(), 'ERR_LEAKWATCH_MISSING_PEER leakwatch/prometheus needs prom-client, an optional peer dependency of leakwatch: npm install prom-client');
