@@ -33,8 +33,9 @@ function withCode(err, code, cause) {
   return err;
 }
 
-/** Runs `take` (which takes a heap snapshot) with the monitor told so: the full GCs V8 runs
- * for it are still `stats`, but not leak evidence (see GcSample::during_snapshot). */
+/** Runs `take` (which takes a heap snapshot with V8's JS API) with the monitor told so: the
+ * full GCs V8 runs for it are leakwatch's own (GcSample::own_snapshot). The native snapshot
+ * paths (HeapDiff, diffOnLeak) are marked in Rust. */
 function duringSnapshot(take) {
   binding.monitorSnapshotGcs(true);
   try {
@@ -239,7 +240,7 @@ class LeakDiff {
       return;
     }
     try {
-      this.#before = duringSnapshot(() => new binding.NativeHeapDiff());
+      this.#before = new binding.NativeHeapDiff();
       this.#skipped = null;
     } catch (err) {
       this.#skipped = `heap snapshot failed: ${err.message}`;
@@ -262,7 +263,7 @@ class LeakDiff {
     }
     try {
       const started = performance.now();
-      const { topGrowth, retainerPaths } = duringSnapshot(() => this.#before.growth(TOP_GROWTH));
+      const { topGrowth, retainerPaths } = this.#before.growth(TOP_GROWTH);
       return { topGrowth, retainerPaths, diffMs: Math.round(performance.now() - started) };
     } catch (err) {
       return { diffSkipped: `heap snapshot failed: ${err.message}` };

@@ -23,6 +23,8 @@ struct LwHeapSpace {
 struct LwGcEvent {
     kind: u32,
     space_count: u32,
+    gc_flags: u32,
+    reserved: u32,
     timestamp_ms: f64,
     monotonic_ms: f64,
     pause_ms: f64,
@@ -136,6 +138,7 @@ fn to_sample(e: &LwGcEvent) -> Option<GcSample> {
     let kind = GcKind::from_index(e.kind)?;
     let mut sample = GcSample::new(kind, e.monotonic_ms, e.used_heap_size);
     sample.timestamp_ms = e.timestamp_ms;
+    sample.gc_flags = e.gc_flags;
     sample.pause_ms = e.pause_ms;
     sample.total_heap_size = e.total_heap_size;
     sample.total_heap_size_executable = e.total_heap_size_executable;

@@ -4,6 +4,7 @@
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use super::monitor::during_own_snapshot;
 use crate::core::heap_diff::{
     self, human_size, DiffDetail, HeapDiffResult, HeapPicture, NameTable, Naming, NodeType,
 };
@@ -156,7 +157,7 @@ fn take_picture(env: &Env, names: &mut NameTable) -> Result<HeapPicture> {
         names,
         picture: HeapPicture::with_capacity(0),
     };
-    if ffi::walk_heap_snapshot(&mut sink).is_none() {
+    if during_own_snapshot(env, || ffi::walk_heap_snapshot(&mut sink)).is_none() {
         return Err(throw_with_code(
             env,
             "leakwatch: V8 could not take a heap snapshot on this thread",
@@ -242,7 +243,7 @@ impl NativeHeapDiff {
             targets: Vec::new(),
             paths: Vec::new(),
         };
-        let walked = ffi::walk_heap_snapshot(&mut sink).is_some();
+        let walked = during_own_snapshot(&env, || ffi::walk_heap_snapshot(&mut sink)).is_some();
         let GrowthSink {
             mut picture,
             growth,

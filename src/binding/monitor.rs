@@ -90,7 +90,7 @@ impl GcSink for Shared {
             return;
         };
         let mut sample = *sample;
-        sample.during_snapshot = pending.snapshot_depth > 0;
+        sample.own_snapshot = pending.snapshot_depth > 0;
         pending.queue.push(sample);
         let schedule = !pending.flush_scheduled;
         pending.flush_scheduled = true;
@@ -130,7 +130,7 @@ impl Shared {
             let mut suspicion = self.suspicion.lock();
             for s in samples
                 .iter()
-                .filter(|s| s.kind == GcKind::MarkSweepCompact && !s.during_snapshot)
+                .filter(|s| s.kind == GcKind::MarkSweepCompact && !s.own_snapshot)
             {
                 // A sample V8 gave us cannot be invalid, but if the clock ever misbehaved the
                 // detector rejects it and keeps its state: skip it rather than fail delivery.
@@ -359,8 +359,25 @@ pub fn monitor_configure(
     })
 }
 
-/// index.js brackets the heap snapshots it takes with `true` … `false`: the full GCs V8 runs
-/// in between are delivered as `stats` but not fed to the detector.
+/// Marks the GCs V8 runs while `take` takes a heap snapshot as leakwatch's own
+/// (`GcSample::own_snapshot`). Every native snapshot path (HeapDiff, `diffOnLeak`) goes
+/// through here; without a monitor in this environment `take` just runs.
+pub(crate) fn during_own_snapshot<T>(env: &Env, take: impl FnOnce() -> T) -> T {
+    let shared = with_monitor(env, |m| Ok(m.shared.clone())).ok();
+    if let Some(shared) = &shared {
+        let mut pending = shared.pending.lock();
+        pending.snapshot_depth = pending.snapshot_depth.saturating_add(1);
+    }
+    let result = take();
+    if let Some(shared) = &shared {
+        let mut pending = shared.pending.lock();
+        pending.snapshot_depth = pending.snapshot_depth.saturating_sub(1);
+    }
+    result
+}
+
+/// The same marking for a snapshot index.js takes itself (`v8.writeHeapSnapshot` for
+/// `writeSnapshot()` and the `snapshot` option): `true` before, `false` after.
 #[napi(catch_unwind)]
 pub fn monitor_snapshot_gcs(env: Env, begin: bool) -> Result<()> {
     with_monitor(&env, |m| {

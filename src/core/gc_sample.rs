@@ -50,6 +50,11 @@ impl GcKind {
 }
 
 pub const KIND_COUNT: usize = 5;
+
+/// `v8::GCCallbackFlags` bits (the same values in V8 11 to 14, Node 20 to 26).
+pub const GC_FLAG_FORCED: u32 = 1 << 2;
+pub const GC_FLAG_COLLECT_ALL_AVAILABLE_GARBAGE: u32 = 1 << 4;
+pub const GC_FLAG_COLLECT_ALL_EXTERNAL_MEMORY: u32 = 1 << 5;
 pub const MAX_HEAP_SPACES: usize = 16;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,10 +102,12 @@ pub struct GcSample {
     pub self_time_ms: [f64; KIND_COUNT],
     pub space_count: usize,
     pub spaces: [HeapSpace; MAX_HEAP_SPACES],
-    /// Run by a heap snapshot leakwatch took (`diffOnLeak`, `snapshot`): delivered as `stats`,
-    /// but not leak evidence — two full GCs at one heap size within milliseconds would look
-    /// like a plateau to the trend test and delay the alert they are part of.
-    pub during_snapshot: bool,
+    /// `v8::GCCallbackFlags` as V8 passed them to the epilogue (forced, all available
+    /// garbage, ...): see `GC_FLAG_*`.
+    pub gc_flags: u32,
+    /// Run by a heap snapshot leakwatch itself took (HeapDiff, `diffOnLeak`, `snapshot`,
+    /// `writeSnapshot()`), as marked by the binding around the snapshot.
+    pub own_snapshot: bool,
 }
 
 impl GcSample {
@@ -131,7 +138,8 @@ impl GcSample {
             self_time_ms: [0.0; KIND_COUNT],
             space_count: 0,
             spaces: [HeapSpace::EMPTY; MAX_HEAP_SPACES],
-            during_snapshot: false,
+            gc_flags: 0,
+            own_snapshot: false,
         }
     }
 }

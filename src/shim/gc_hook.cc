@@ -85,7 +85,7 @@ void on_prologue(v8::Isolate*, v8::GCType type, v8::GCCallbackFlags, void* data)
 }
 
 // JS thread, inside the GC pause.
-void on_epilogue(v8::Isolate*, v8::GCType type, v8::GCCallbackFlags, void* data) {
+void on_epilogue(v8::Isolate*, v8::GCType type, v8::GCCallbackFlags flags, void* data) {
   double entered = now_ms(CLOCK_MONOTONIC);
   auto* state = static_cast<LwHookState*>(data);
   int kind = kind_of(type);
@@ -98,6 +98,7 @@ void on_epilogue(v8::Isolate*, v8::GCType type, v8::GCCallbackFlags, void* data)
 
   if (state->deliver_mask & (1u << kind)) {
     e.kind = static_cast<uint32_t>(kind);
+    e.gc_flags = static_cast<uint32_t>(flags);
     e.pause_ms = pause;
     e.monotonic_ms = entered;
     e.timestamp_ms = now_ms(CLOCK_REALTIME);

@@ -33,6 +33,8 @@ typedef struct {
 typedef struct {
   uint32_t kind;
   uint32_t space_count;  // 0 unless heap spaces were asked for
+  uint32_t gc_flags;     // v8::GCCallbackFlags of this GC, as V8 passed them to the epilogue
+  uint32_t reserved;     // keeps the doubles 8-byte aligned; always 0
   double timestamp_ms;   // wall clock, like Date.now()
   double monotonic_ms;   // steady clock, never goes back
   double pause_ms;
