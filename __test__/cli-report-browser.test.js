@@ -14,7 +14,7 @@ const { ROOT } = require('./helpers');
 
 const CHROMIUM = '/usr/bin/chromium';
 const BIN = path.join(ROOT, 'bin', 'leakwatch.js');
-const TRACE = path.join(ROOT, '..', 'shared', 'eval', 'traces', 'leak-after-warmup-x3.jsonl');
+const TRACE = path.join(__dirname, 'data', 'eval-traces', 'leak-after-warmup-x3.jsonl');
 const WIDTH = 1200;
 const HEIGHT = 800;
 

@@ -1,7 +1,7 @@
 'use strict';
 // The `leakwatch` command (bin/leakwatch.js), run as a user runs it: a child process per call.
 // `record` runs a real leaky program; `replay` and `report` run over the public eval traces
-// (../shared/eval/traces, skipped when absent) and over small traces written here.
+// (a copy in __test__/data/eval-traces) and over small traces written here.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
@@ -13,9 +13,7 @@ const { LeakDetector } = require('..');
 
 const BIN = path.join(ROOT, 'bin', 'leakwatch.js');
 const LEAKY = path.join(__dirname, 'fixtures', 'cli-leaky.js');
-const TRACES = path.join(ROOT, '..', 'shared', 'eval', 'traces');
-const HAVE_TRACES = fs.existsSync(path.join(TRACES, 'manifest.json'));
-const NO_TRACES = !HAVE_TRACES && `no public traces in ${TRACES}`;
+const TRACES = path.join(__dirname, 'data', 'eval-traces');
 // The smallest evidence the detector accepts, so a ~2 MB/s leak is reported within seconds.
 const FAST = JSON.stringify({ minSamples: 6, minDurationMs: 3000, minGrowthBytes: 4 * 1024 * 1024 });
 
@@ -174,7 +172,7 @@ test('record without -o or a program is a usage error (2); a program that cannot
   assert.match(badOptions.stderr, /invalid --options: .*minSamples/);
 });
 
-test('replay reports the leak in every public leak trace (exit 3) and nothing in the others (exit 0)', { skip: NO_TRACES, timeout: 60_000 }, async () => {
+test('replay reports the leak in every public leak trace (exit 3) and nothing in the others (exit 0)', { timeout: 60_000 }, async () => {
   const { traces } = JSON.parse(fs.readFileSync(path.join(TRACES, 'manifest.json'), 'utf8'));
   const runs = await Promise.all(traces.map((entry) => cli(['replay', '--json', path.join(TRACES, entry.file)])));
   traces.forEach((entry, i) => {
@@ -236,7 +234,7 @@ test('a last line cut off mid-write is skipped with a warning', async () => {
   assert.match(run.stderr, /cut\.jsonl:\d+: ignoring the incomplete last line/);
 });
 
-test('report writes one self-contained HTML page with the chart: heap line, baseline, trends and one marker per report', { skip: NO_TRACES }, async () => {
+test('report writes one self-contained HTML page with the chart: heap line, baseline, trends and one marker per report', async () => {
   const trace = path.join(TRACES, 'leak-after-warmup-x3.jsonl');
   const out = tmpFile('warmup.html');
   const run = await cli(['report', trace, '-o', out, '--title', 'Leak <after> warm-up & co']);

@@ -1,7 +1,7 @@
-//! Replays the recorded traces of `../shared/eval/traces` through the detector with its production
-//! defaults and checks the pass criteria of `eval/README.md`. Prints a table beside the classic
-//! memwatch rule (5 consecutive post-GC increases → leak) for comparison. Skips when the eval
-//! folder is absent. Only std: the manifest and the JSON lines are read by a tiny parser below.
+//! Replays the recorded public traces of the eval suite (copied into `__test__/data/eval-traces`,
+//! so that a fresh clone has them) through the detector with its production defaults and checks
+//! the pass criteria of the suite's README. Prints a table beside the classic memwatch rule
+//! (5 consecutive post-GC increases → leak) for comparison. Only std: the manifest and the JSON lines are read by a tiny parser below.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -216,7 +216,7 @@ struct Entry {
 }
 
 fn traces_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/traces")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("__test__/data/eval-traces")
 }
 
 fn load_manifest(dir: &Path) -> Vec<Entry> {
@@ -302,15 +302,8 @@ fn describe(e: &Entry, fires: &[f64]) -> String {
     }
 }
 
-fn run_all(options: &DetectorOptions) -> Option<Vec<(String, bool)>> {
+fn run_all(options: &DetectorOptions) -> Vec<(String, bool)> {
     let dir = traces_dir();
-    if !dir.join("manifest.json").is_file() {
-        println!(
-            "note: {} not found, skipping the trace replay",
-            dir.display()
-        );
-        return None;
-    }
     let entries = load_manifest(&dir);
     println!(
         "{:<36} {:>6} {:>9} {:>8} {:>6} {:>5} | {:>9} {:>6} {:>5}",
@@ -341,14 +334,17 @@ fn run_all(options: &DetectorOptions) -> Option<Vec<(String, bool)>> {
         );
         results.push((e.file.clone(), ok));
     }
-    Some(results)
+    results
 }
 
 #[test]
 fn every_recorded_trace_meets_its_pass_criteria_with_the_defaults() {
-    let Some(results) = run_all(&DetectorOptions::default()) else {
-        return;
-    };
+    let results = run_all(&DetectorOptions::default());
+    assert!(
+        !results.is_empty(),
+        "no traces in {}",
+        traces_dir().display()
+    );
     let failed: Vec<&String> = results.iter().filter(|r| !r.1).map(|r| &r.0).collect();
     assert!(failed.is_empty(), "failed traces: {failed:?}");
 }

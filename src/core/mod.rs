@@ -7,6 +7,6 @@ pub mod gc_sample;
 pub mod heap_diff;
 pub mod trend;
 
-// Replays ../shared/eval/traces (the recorded real runs) against the production defaults.
+// Replays __test__/data/eval-traces (the recorded real runs) against the production defaults.
 #[cfg(test)]
 mod eval_traces;
