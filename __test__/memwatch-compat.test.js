@@ -1,16 +1,16 @@
 'use strict';
 // leakwatch/memwatch, the drop-in for @airbnb/node-memwatch: the same `stats` keys and units
-// (checked against the shape captured from the real module in ../shared/fixtures), memwatch's
+// (checked against the shape captured from the real module, __test__/data/memwatch-shape.json), memwatch's
 // HeapDiff output, gc(), and a `leak` event that actually fires.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { runNode, nextEvent, ROOT } = require('./helpers');
+const { runNode, nextEvent } = require('./helpers');
 
 const memwatch = require('leakwatch/memwatch');
-const SHAPE = require(path.join(ROOT, '..', 'shared', 'fixtures', 'memwatch-shape.json'));
+const SHAPE = require('./data/memwatch-shape.json');
 const PROGRAM = path.join(__dirname, 'fixtures', 'memwatch-program.js');
 
 /** The fixture's notation: every leaf replaced by its typeof, arrays by their first element. */
@@ -47,9 +47,12 @@ test('stats uses memwatch\'s units: epoch microseconds, nanoseconds, bytes, cumu
   assert.ok(s.gcMarkSweepCompactTime >= s.gc_time, 'cumulative time includes this GC');
   assert.ok(s.used_heap_size > 1e6 && s.used_heap_size < s.total_heap_size);
   assert.ok(s.heap_size_limit > s.total_heap_size);
-  // memwatch-next's keys still answer, without changing the enumerable key set.
-  assert.ok(s.num_full_gc >= 1);
-  assert.ok(s.current_base > 0 && s.max >= s.min);
+  // lloyd's / memwatch-next's keys still answer (his definitions, as leakwatch/memwatch-next
+  // has them), without changing the enumerable key set.
+  assert.ok(s.num_full_gc >= 1 && s.heap_compactions === s.num_full_gc);
+  assert.equal(s.current_base, s.used_heap_size, "lloyd's current_base is the last post-GC heap");
+  assert.ok(s.estimated_base > 0 && s.max >= s.min);
+  assert.equal(typeof s.usage_trend, 'number');
   assert.equal(Object.keys(s).includes('current_base'), false);
 });
 
@@ -112,6 +115,40 @@ test('relays follow listeners: removing the last memwatch listener stops leakwat
   memwatch.removeAllListeners('stats');
   memwatch.removeAllListeners('leak');
   assert.equal(leakwatch.monitoring, false);
+});
+
+test('removeAllListeners() with no arguments stops monitoring, and later listeners still get events', async () => {
+  const leakwatch = require('leakwatch');
+  memwatch.on('stats', () => {});
+  memwatch.on('leak', () => {});
+  assert.equal(leakwatch.monitoring, true);
+  memwatch.removeAllListeners();
+  assert.equal(leakwatch.monitoring, false, 'nothing listens any more');
+  const next = nextEvent(memwatch, 'stats');
+  assert.equal(leakwatch.monitoring, true, 'a new listener starts monitoring again');
+  memwatch.gc();
+  const stats = await next;
+  assert.deepEqual(shapeOf(stats), SHAPE.stats);
+  // And once more: the hooks survive a second removeAllListeners().
+  memwatch.removeAllListeners();
+  const again = nextEvent(memwatch, 'stats');
+  memwatch.gc();
+  assert.ok((await again).gc_ts >= stats.gc_ts);
+  assert.equal(leakwatch.monitoring, false, 'nextEvent removed its listener');
+});
+
+test('ESM: `import { HeapDiff, gc } from \'leakwatch/memwatch\'` (the names @airbnb/node-memwatch exports)', { timeout: 30_000 }, async () => {
+  const run = await runNode(
+    [
+      "import memwatch, { HeapDiff, gc } from 'leakwatch/memwatch';",
+      "const keep = setTimeout(() => process.exit(1), 10000);",
+      "memwatch.once('stats', (s) => { clearTimeout(keep); console.log(JSON.stringify({ keys: Object.keys(s).length, same: HeapDiff === memwatch.HeapDiff && gc === memwatch.gc, diff: typeof new HeapDiff().end().change.details })); });",
+      'setTimeout(gc, 10);',
+    ].join('\n'),
+    { args: ['--input-type=module'], timeoutMs: 20_000 },
+  );
+  assert.equal(run.code, 0, run.context);
+  assert.deepEqual(run.result, { keys: Object.keys(SHAPE.stats).length, same: true, diff: 'object' });
 });
 
 test('a program written for memwatch runs unchanged with require(\'leakwatch/memwatch\')', { timeout: 60_000 }, async (t) => {
