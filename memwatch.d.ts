@@ -1,5 +1,6 @@
-// Types of `leakwatch/memwatch`, the drop-in for @airbnb/node-memwatch and memwatch-next.
-// CommonJS (`export =`); an ESM default import gets the same object.
+// Types of `leakwatch/memwatch`, the drop-in for @airbnb/node-memwatch (code written for lloyd's
+// node-memwatch or memwatch-next: `leakwatch/memwatch-next`). CommonJS (`export =`); an ESM
+// default import gets the same object, and `HeapDiff` and `gc` are named exports too.
 
 import { EventEmitter } from 'node:events';
 
@@ -94,22 +95,25 @@ declare namespace memwatch {
     peak_malloced_memory: number;
     /** This GC's pause, ns. */
     gc_time: number;
-    /** memwatch-next's keys, approximated (non-enumerable: not in `Object.keys` or JSON):
-     * full GCs seen by this module, */
+    /** lloyd's node-memwatch / memwatch-next keys, with his definitions (as
+     * `leakwatch/memwatch-next` emits them) but non-enumerable: not in `Object.keys` or JSON.
+     * Full GCs seen while a `stats` listener was attached, */
     readonly num_full_gc: number;
-    /** incremental marking steps, */
+    /** every other GC seen meanwhile (scavenges, incremental marking, weak callbacks), */
     readonly num_inc_gc: number;
-    /** full GCs (V8 compacts as part of them), */
+    /** full GCs again (lloyd counted compactions as full GCs), */
     readonly heap_compactions: number;
-    /** post-GC heap, short moving average (10 GCs), bytes, */
-    readonly current_base: number;
-    /** post-GC heap, long moving average (120 GCs), bytes, */
+    /** the post-GC heap, short running average (the last heap for the first nine full GCs,
+     * then (9 × previous + last) ÷ 10), bytes, */
     readonly estimated_base: number;
-    /** (current_base − estimated_base) / estimated_base, */
+    /** the post-GC heap of this GC (= `used_heap_size`), bytes, */
+    readonly current_base: number;
+    /** (estimated_base − the average over up to 120 full GCs) ÷ that average, percent, one
+     * decimal, */
     readonly usage_trend: number;
-    /** smallest post-GC heap seen, bytes. */
+    /** smallest post-GC heap from the third full GC on (0 before), bytes. */
     readonly min: number;
-    /** Largest post-GC heap seen, bytes. */
+    /** Largest post-GC heap from the third full GC on (0 before), bytes. */
     readonly max: number;
   }
 
@@ -158,6 +162,27 @@ declare namespace memwatch {
       details: HeapDiffDetail[];
     };
   }
+
+  // The names of DefinitelyTyped's `@types/node-memwatch` and `@types/memwatch-next`, so that
+  // code typed against them compiles with only the module name changed.
+  /** An alias of {@link Stats}. */
+  type GcStats = Stats;
+  /** An alias of {@link Stats} (whose lloyd keys are non-enumerable here). */
+  type StatsInformation = Stats;
+  /** An alias of {@link LeakInfo}. */
+  type LeakInformation = LeakInfo;
+  /** An alias of {@link HeapTotals}. */
+  type HeapInfo = HeapTotals;
+  /** An alias of {@link HeapTotals}. */
+  type HeapDiffSnapshot = HeapTotals;
+  /** An alias of {@link HeapDiffResult}. */
+  type HeapDiffInformation = HeapDiffResult;
+  /** `HeapDiffResult['change']`. */
+  type HeapDiffChange = HeapDiffResult['change'];
+  /** The type of a listener in `@types/memwatch-next`. */
+  type EventCallback = (data: LeakInfo | Stats | Object) => void;
+  /** The module's type. */
+  type MemWatch = Memwatch;
 }
 
 export = memwatch;
