@@ -20,6 +20,7 @@ class Leakwatch extends EventEmitter {
   #evidence = { diffOnLeak: false, diffMaxHeapBytes: evidence.DIFF_MAX_HEAP_BYTES_DEFAULT, snapshot: false };
   #diff = new evidence.LeakDiff();
   #snapshots = new evidence.LeakSnapshots();
+  #flushScheduled = false;
 
   constructor() {
     super();
@@ -105,9 +106,21 @@ class Leakwatch extends EventEmitter {
     return evidence.writeSnapshot(target, this.#evidence.snapshot);
   }
 
-  /** Runs one full, synchronous garbage collection (no --expose-gc needed). */
+  /** Runs one full, synchronous garbage collection (no --expose-gc needed). Its `stats`
+   * reaches the listeners present at the next turn of the event loop, also when the script
+   * ends right after it. */
   gc() {
     binding.gc();
+    // The threadsafe function is weak: it would not keep a process whose script just ended
+    // alive for this GC's batch. One ref'd immediate delivers it (and lets a listener added
+    // in this tick get it), keeping the process no longer than that.
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => {
+      this.#flushScheduled = false;
+      const batch = binding.monitorFlush();
+      if (batch) this.#deliver(batch);
+    });
   }
 
   /** True while the GC callbacks are installed. */
