@@ -20,7 +20,7 @@ class Leakwatch extends EventEmitter {
   #evidence = { diffOnLeak: false, diffMaxHeapBytes: evidence.DIFF_MAX_HEAP_BYTES_DEFAULT, snapshot: false };
   #diff = new evidence.LeakDiff();
   #snapshots = new evidence.LeakSnapshots();
-  #flushScheduled = false;
+  #flush = null; // the Immediate that delivers a gc()'s batch
 
   constructor() {
     super();
@@ -112,15 +112,20 @@ class Leakwatch extends EventEmitter {
   gc() {
     binding.gc();
     // The threadsafe function is weak: it would not keep a process whose script just ended
-    // alive for this GC's batch. One ref'd immediate delivers it (and lets a listener added
-    // in this tick get it), keeping the process no longer than that.
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    setImmediate(() => {
-      this.#flushScheduled = false;
+    // alive for this GC's batch. One immediate delivers it (and lets a listener added in this
+    // tick get it); it keeps the process alive, for that one turn, only while someone listens.
+    this.#flush ??= setImmediate(() => {
+      this.#flush = null;
       const batch = binding.monitorFlush();
       if (batch) this.#deliver(batch);
     });
+    this.#refFlush();
+  }
+
+  #refFlush() {
+    if (this.#flush === null) return;
+    if (this.#running) this.#flush.ref();
+    else this.#flush.unref();
   }
 
   /** True while the GC callbacks are installed. */
@@ -142,6 +147,7 @@ class Leakwatch extends EventEmitter {
       this.#running = false;
       this.#diff.drop();
     }
+    this.#refFlush();
   }
 
   // JS thread, called by the native side with one batch. A throwing listener surfaces as an

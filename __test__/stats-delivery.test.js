@@ -39,19 +39,45 @@ function untilNaturalFullGc(seen) {
   return window.length;
 }
 
-test('the last gc() before a natural exit delivers its stats, and the process exits at once', async () => {
+for (const entry of ['leakwatch', 'leakwatch/memwatch']) {
+  test(`${entry}: the last gc() before a natural exit delivers its stats, and the process exits at once`, async () => {
+    const { run, lines } = await child(`
+      const watch = require(${JSON.stringify(entry)});
+      const started = Date.now();
+      watch.on('stats', (s) => console.log(JSON.stringify({ stats: typeof s })));
+      process.on('exit', () => console.log(JSON.stringify({ exitAfterMs: Date.now() - started })));
+      watch.gc();
+    `);
+    assert.equal(run.code, 0, run.context);
+    assert.equal(run.stderr, '', run.context);
+    assert.deepEqual(lines.slice(0, -1), [{ stats: 'object' }], run.context);
+    // One turn of the event loop, not a timer: generous for a loaded machine.
+    assert.ok(lines.at(-1).exitAfterMs < 5_000, run.context);
+  });
+}
+
+test('a listener added right after a last gc() in the same tick gets it before the exit', async () => {
   const { run, lines } = await child(`
     const leakwatch = require('leakwatch');
-    const started = Date.now();
-    leakwatch.on('stats', (s) => console.log(JSON.stringify({ gcType: s.gcType, forced: s.forced })));
-    process.on('exit', () => console.log(JSON.stringify({ exitAfterMs: Date.now() - started })));
     leakwatch.gc();
+    leakwatch.on('stats', (s) => console.log(JSON.stringify({ gcType: s.gcType, forced: s.forced })));
   `);
   assert.equal(run.code, 0, run.context);
-  assert.equal(run.stderr, '', run.context);
-  assert.deepEqual(lines.slice(0, -1), [{ gcType: 'mark-sweep-compact', forced: true }], run.context);
-  // One turn of the event loop, not a timer: generous for a loaded machine.
-  assert.ok(lines.at(-1).exitAfterMs < 5_000, run.context);
+  assert.deepEqual(lines, [{ gcType: 'mark-sweep-compact', forced: true }], run.context);
+});
+
+test('gc() with nobody listening does not keep a process alive: a beforeExit gc() does not loop', async () => {
+  const { run, lines } = await child(`
+    const leakwatch = require('leakwatch');
+    let calls = 0;
+    process.on('beforeExit', () => {
+      if (++calls > 20) process.exit(3);
+      leakwatch.gc();
+    });
+    process.on('exit', (code) => console.log(JSON.stringify({ code, calls })));
+  `);
+  assert.equal(run.code, 0, run.context);
+  assert.ok(lines[0].calls <= 3, run.context);
 });
 
 test('a stats listener added right after gc() gets that GC, with monitoring off before', async () => {
