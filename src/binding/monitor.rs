@@ -358,10 +358,11 @@ pub fn monitor_batch_received(env: Env) -> Result<()> {
 }
 
 /// Delivers what is queued now, without waiting for the threadsafe function: index.js calls
-/// it from a ref'd `setImmediate` after `gc()`, so that GC's `stats` reaches the listeners
-/// even when the script ends right after it (the weak threadsafe function would not keep
-/// the process alive for it) or a listener is added in the same tick. `null` when there is
-/// nothing to deliver; ends a provisional hook that no listener took over.
+/// it from a `setImmediate` after `gc()` (ref'd while someone listens), so that GC's `stats`
+/// reaches the listeners even when the script ends right after it (the weak threadsafe
+/// function would not keep the process alive for it) or a listener is added in the same
+/// tick. `null` when there is nothing to deliver; ends a provisional hook that no listener
+/// took over.
 #[napi(catch_unwind)]
 pub fn monitor_flush(env: Env) -> Result<Option<Batch>> {
     with_monitor(&env, |m| {
