@@ -281,6 +281,74 @@ mod tests {
         assert!(1_495.0 - given[given.len() - 1] <= BURST_GAP_MS + 5.0);
     }
 
+    #[test]
+    fn for_any_batches_evidence_is_one_per_burst_and_a_batch_ends_with_evidence() {
+        let mut seed = 7_u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for _ in 0..200 {
+            let mut rule = BurstCoalescer::new();
+            let mut t = 0.0;
+            let mut given: Option<f64> = None;
+            for _ in 0..30 {
+                let batch: Vec<GcSample> = (0..next(6))
+                    .map(|_| {
+                        t += [0.0, 0.5, 5.0, 19.0, 21.0, 300.0, 3_000.0][next(7) as usize];
+                        let pause = 1.0 + next(20) as f64;
+                        t += pause;
+                        let mut s = full(t, pause, MB, [0, GC_FLAG_FORCED, 64][next(3) as usize]);
+                        if next(4) == 0 {
+                            s.kind = GcKind::Scavenge;
+                        }
+                        s
+                    })
+                    .collect();
+                let given_before = given;
+                let roles = rule.roles(&batch);
+                let fulls: Vec<usize> = (0..batch.len())
+                    .filter(|&i| batch[i].kind == GcKind::MarkSweepCompact)
+                    .collect();
+                for (i, (s, r)) in batch.iter().zip(&roles).enumerate() {
+                    if !r.evidence {
+                        continue;
+                    }
+                    assert_eq!(s.kind, GcKind::MarkSweepCompact);
+                    if let Some(g) = given {
+                        assert!(
+                            s.monotonic_ms - s.pause_ms - g >= BURST_GAP_MS
+                                || !follows_within_gap(g, s)
+                        );
+                    }
+                    // The last of its burst within the batch.
+                    if let Some(&n) = fulls.iter().find(|&&j| j > i) {
+                        assert!(!follows_within_gap(s.monotonic_ms, &batch[n]));
+                    }
+                    given = Some(s.monotonic_ms);
+                }
+                // Never stale: the batch's last full GC is evidence, unless its burst (the
+                // back-to-back GCs before it) continues the sample given before the batch.
+                if let Some(k) = fulls.len().checked_sub(1) {
+                    let mut first = k;
+                    while first > 0
+                        && follows_within_gap(
+                            batch[fulls[first - 1]].monotonic_ms,
+                            &batch[fulls[first]],
+                        )
+                    {
+                        first -= 1;
+                    }
+                    let continues =
+                        given_before.is_some_and(|g| follows_within_gap(g, &batch[fulls[first]]));
+                    assert_eq!(roles[fulls[k]].evidence, !continues);
+                }
+            }
+        }
+    }
+
     /// A leak of `mb_per_min` with ±1 MB of deterministic noise, a natural full GC every
     /// 2.5 s, each in its own batch; after every `snapshot_every`-th one, `after_ms` later, a
     /// snapshot's burst of `burst` GCs 1 MB lower, in a batch of its own.
