@@ -224,7 +224,9 @@ declare class LeakDetector {
  */
 declare class HeapDiff {
   /**
-   * Takes the "before" snapshot (blocks this thread while V8 takes it).
+   * Takes the "before" snapshot (blocks this thread while V8 takes it). The full GCs V8 runs
+   * for either snapshot are not `stats` events, so a HeapDiff is safe inside a `stats`
+   * listener: it cannot re-trigger it.
    *
    * @throws Error with `code` `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` when V8 gives no snapshot.
    */
