@@ -67,7 +67,8 @@ declare class Leakwatch extends EventEmitter {
    * hidden temporary file in the same directory and then renamed, so it never appears
    * half-written. This blocks the thread while V8 runs full GCs and writes the whole heap
    * (seconds, and memory of the order of the heap size, for a large heap). The GCs it runs are
-   * delivered as `stats` but are not leak evidence. An existing file at `path` is replaced.
+   * not delivered as `stats` (only counted in the next one's `gcCount`). An existing file at
+   * `path` is replaced.
    *
    * @param path - A file path, or an existing directory to write into with the default name
    *   (`leakwatch-<ISO time>-<pid>.heapsnapshot`); relative paths are resolved against
@@ -88,8 +89,10 @@ declare class Leakwatch extends EventEmitter {
   /**
    * Runs one full, synchronous garbage collection (a mark-sweep-compact) on this thread,
    * without `--expose-gc`. It blocks the thread for the GC pause (tens to hundreds of ms on a
-   * large heap). While monitoring, the `stats`/`leak` events for it arrive asynchronously,
-   * after the current JavaScript has finished.
+   * large heap). Its `stats`/`leak` events arrive asynchronously, after the current JavaScript
+   * has finished, to the listeners present then — also listeners added right after this call
+   * with monitoring off, and also when the script ends right after it (the process stays alive
+   * for that one delivery, no longer).
    *
    * @throws Error when the calling thread has no V8 isolate (cannot happen from JavaScript).
    */
@@ -221,7 +224,9 @@ declare class LeakDetector {
  */
 declare class HeapDiff {
   /**
-   * Takes the "before" snapshot (blocks this thread while V8 takes it).
+   * Takes the "before" snapshot (blocks this thread while V8 takes it). The full GCs V8 runs
+   * for either snapshot are not `stats` events, so a HeapDiff is safe inside a `stats`
+   * listener: it cannot re-trigger it.
    *
    * @throws Error with `code` `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` when V8 gives no snapshot.
    */
@@ -386,6 +391,14 @@ declare namespace leakwatch {
     /** Kind of this GC: `'mark-sweep-compact'` by default; also `'scavenge'` and
      * `'minor-mark-sweep'` with {@link LeakwatchOptions.includeMinorGc}. */
     gcType: GcType;
+    /** `true` when this GC was forced rather than scheduled by V8: {@link Leakwatch.gc}, `global.gc()`,
+     * a memory-pressure notification, or a heap snapshot (a user's `v8.writeHeapSnapshot()`,
+     * DevTools, a {@link HeapDiff} — V8 runs several full GCs back to back for one). Of a burst
+     * of back-to-back full GCs only the last is leak evidence for the detector; all are
+     * delivered. The GCs of leakwatch's own snapshots (HeapDiff, `diffOnLeak`, `snapshot`,
+     * {@link Leakwatch.writeSnapshot}) are not delivered at all, so a listener that takes a HeapDiff
+     * cannot feed itself; they are still counted in the next event's `gcCount`/`gcTimeMs`. */
+    forced: boolean;
     /** This GC's pause, ms (from V8's GC prologue to its epilogue). */
     pauseMs: number;
     /** Bytes used by live JavaScript objects after the GC (`used_heap_size`). */

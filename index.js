@@ -20,6 +20,7 @@ class Leakwatch extends EventEmitter {
   #evidence = { diffOnLeak: false, diffMaxHeapBytes: evidence.DIFF_MAX_HEAP_BYTES_DEFAULT, snapshot: false };
   #diff = new evidence.LeakDiff();
   #snapshots = new evidence.LeakSnapshots();
+  #flush = null; // the Immediate that delivers a gc()'s batch
 
   constructor() {
     super();
@@ -105,9 +106,26 @@ class Leakwatch extends EventEmitter {
     return evidence.writeSnapshot(target, this.#evidence.snapshot);
   }
 
-  /** Runs one full, synchronous garbage collection (no --expose-gc needed). */
+  /** Runs one full, synchronous garbage collection (no --expose-gc needed). Its `stats`
+   * reaches the listeners present at the next turn of the event loop, also when the script
+   * ends right after it. */
   gc() {
     binding.gc();
+    // The threadsafe function is weak: it would not keep a process whose script just ended
+    // alive for this GC's batch. One immediate delivers it (and lets a listener added in this
+    // tick get it); it keeps the process alive, for that one turn, only while someone listens.
+    this.#flush ??= setImmediate(() => {
+      this.#flush = null;
+      const batch = binding.monitorFlush();
+      if (batch) this.#deliver(batch);
+    });
+    this.#refFlush();
+  }
+
+  #refFlush() {
+    if (this.#flush === null) return;
+    if (this.#running) this.#flush.ref();
+    else this.#flush.unref();
   }
 
   /** True while the GC callbacks are installed. */
@@ -129,6 +147,7 @@ class Leakwatch extends EventEmitter {
       this.#running = false;
       this.#diff.drop();
     }
+    this.#refFlush();
   }
 
   // JS thread, called by the native side with one batch. A throwing listener surfaces as an

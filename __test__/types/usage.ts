@@ -18,6 +18,7 @@ const isInstance: boolean = leakwatch instanceof leakwatch.Leakwatch;
 leakwatch.on('stats', (s) => {
   assertType<Equal<typeof s, leakwatch.GcStats>>();
   const gcType: leakwatch.GcType = s.gcType;
+  const forced: boolean = s.forced;
   const numbers: number[] = [
     s.timestamp,
     s.pauseMs,

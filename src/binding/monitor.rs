@@ -17,6 +17,7 @@ use super::errors::throw;
 use super::payload::{Batch, DetectorOptionsInput, LeakPayload, StatsPayload};
 use crate::core::detector::{DetectorOptions, LeakDetector};
 use crate::core::event_queue::EventQueue;
+use crate::core::gc_burst::BurstCoalescer;
 use crate::core::gc_sample::{GcKind, GcSample};
 use crate::ffi::{self, GcHook, GcSink};
 
@@ -33,6 +34,7 @@ struct Shared {
     pending: Mutex<Pending>,
     delivery: Mutex<Option<DeliveryFn>>,
     detector: Mutex<LeakDetector>,
+    bursts: Mutex<BurstCoalescer>,
     suspicion: Mutex<Suspicion>,
     meter: Mutex<DeliveryMeter>,
 }
@@ -116,22 +118,25 @@ impl GcSink for Shared {
 
 impl Shared {
     /// JS thread, outside GC: drain the queue, run the detector, build the payloads.
-    fn take_batch(&self) -> Batch {
+    /// `from_delivery`: called by the threadsafe function, whose pending call this answers.
+    fn take_batch(&self, from_delivery: bool) -> Batch {
         let started = Instant::now();
         let (samples, dropped, want_stats) = {
             let mut pending = self.pending.lock();
-            pending.flush_scheduled = false;
+            if from_delivery {
+                pending.flush_scheduled = false;
+            }
             let (samples, dropped) = pending.queue.drain();
             (samples, dropped, pending.want_stats)
         };
+        // A burst of back-to-back full GCs (a snapshot's, `gc()`'s, whoever ran them) is one
+        // sample of evidence, its last; the others are still `stats`.
+        let roles = self.bursts.lock().roles(&samples);
         let mut leaks = Vec::new();
         let suspected = {
             let mut detector = self.detector.lock();
             let mut suspicion = self.suspicion.lock();
-            for s in samples
-                .iter()
-                .filter(|s| s.kind == GcKind::MarkSweepCompact && !s.own_snapshot)
-            {
+            for (s, _) in samples.iter().zip(&roles).filter(|(_, r)| r.evidence) {
                 // A sample V8 gave us cannot be invalid, but if the clock ever misbehaved the
                 // detector rejects it and keeps its state: skip it rather than fail delivery.
                 match detector.update(s.monotonic_ms, s.used_heap_size) {
@@ -149,9 +154,12 @@ impl Shared {
         meter.undelivered_drops += dropped;
         let mut stats = Vec::new();
         if want_stats {
-            for s in &samples {
+            // The GCs of leakwatch's own snapshots are not `stats` (as memwatch's were not): a
+            // HeapDiff in a `stats` listener would otherwise feed itself. They still count in
+            // the next payload's cumulative `gcCount`/`gcTimeMs`.
+            for (s, role) in samples.iter().zip(&roles).filter(|(s, _)| !s.own_snapshot) {
                 let drops = std::mem::take(&mut meter.undelivered_drops);
-                stats.push(StatsPayload::new(s, meter.self_time_ms, drops));
+                stats.push(StatsPayload::new(s, role.forced, meter.self_time_ms, drops));
             }
         }
         meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
@@ -183,6 +191,10 @@ impl Settings {
 pub struct Monitor {
     shared: Arc<Shared>,
     hook: Option<GcHook>,
+    /// `hook` was installed by `gc()` with monitoring off, so that a listener added in the
+    /// same tick still gets that GC: it becomes the monitor's hook if monitoring starts before
+    /// `monitor_flush`, and is removed there otherwise.
+    provisional: bool,
     settings: Settings,
 }
 
@@ -202,10 +214,12 @@ impl Monitor {
                 }),
                 delivery: Mutex::new(None),
                 detector: Mutex::new(detector),
+                bursts: Mutex::new(BurstCoalescer::new()),
                 suspicion: Mutex::new(Suspicion::default()),
                 meter: Mutex::new(DeliveryMeter::default()),
             }),
             hook: None,
+            provisional: false,
             settings: Settings {
                 include_minor_gc: false,
                 heap_spaces: false,
@@ -213,8 +227,12 @@ impl Monitor {
         }
     }
 
+    fn running(&self) -> bool {
+        self.hook.is_some() && !self.provisional
+    }
+
     fn start(&mut self, callback: Function<Batch, ()>) -> Result<()> {
-        if self.hook.is_some() {
+        if self.running() {
             return Ok(());
         }
         let shared: Weak<Shared> = Arc::downgrade(&self.shared);
@@ -227,7 +245,7 @@ impl Monitor {
                 // JS thread, called from libuv: napi-rs does not catch panics here, and one
                 // unwinding into Node would abort the process. A lost batch is better.
                 let batch = catch_unwind(AssertUnwindSafe(|| {
-                    shared.upgrade().map(|shared| shared.take_batch())
+                    shared.upgrade().map(|shared| shared.take_batch(true))
                 }));
                 Ok(batch.ok().flatten().unwrap_or(Batch {
                     stats: Vec::new(),
@@ -239,30 +257,36 @@ impl Monitor {
         // Every counter in `stats` is "since monitoring started"; the shim's start at zero too.
         *self.shared.meter.lock() = DeliveryMeter::default();
         self.shared.detector.lock().reset();
+        *self.shared.bursts.lock() = BurstCoalescer::new();
         *self.shared.suspicion.lock() = Suspicion::default();
+        // A provisional hook (see `provisional`) becomes the monitor's, with the samples it
+        // queued: `monitor_flush` delivers them.
+        self.provisional = false;
+        if self.hook.is_some() || self.install_hook() {
+            Ok(())
+        } else {
+            self.stop();
+            Err(Error::new(
+                Status::GenericFailure,
+                "leakwatch: no V8 isolate on this thread",
+            ))
+        }
+    }
+
+    fn install_hook(&mut self) -> bool {
         let sink: Arc<dyn GcSink> = self.shared.clone();
-        match GcHook::install(
+        self.hook = GcHook::install(
             sink,
             self.settings.deliver_mask(),
             self.settings.heap_spaces,
-        ) {
-            Some(hook) => {
-                self.hook = Some(hook);
-                Ok(())
-            }
-            None => {
-                self.stop();
-                Err(Error::new(
-                    Status::GenericFailure,
-                    "leakwatch: no V8 isolate on this thread",
-                ))
-            }
-        }
+        );
+        self.hook.is_some()
     }
 
     /// Removes the GC callbacks and releases the threadsafe function. Idempotent.
     fn stop(&mut self) {
         self.hook = None; // Drop removes the callbacks.
+        self.provisional = false;
         let delivery = self.shared.delivery.lock().take();
         drop(delivery);
         let mut pending = self.shared.pending.lock();
@@ -333,9 +357,29 @@ pub fn monitor_batch_received(env: Env) -> Result<()> {
     })
 }
 
+/// Delivers what is queued now, without waiting for the threadsafe function: index.js calls
+/// it from a `setImmediate` after `gc()` (ref'd while someone listens), so that GC's `stats`
+/// reaches the listeners even when the script ends right after it (the weak threadsafe
+/// function would not keep the process alive for it) or a listener is added in the same
+/// tick. `null` when there is nothing to deliver; ends a provisional hook that no listener
+/// took over.
+#[napi(catch_unwind)]
+pub fn monitor_flush(env: Env) -> Result<Option<Batch>> {
+    with_monitor(&env, |m| {
+        if !m.running() {
+            m.stop();
+            return Ok(None);
+        }
+        if m.shared.pending.lock().queue.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(m.shared.take_batch(false)))
+    })
+}
+
 #[napi(catch_unwind)]
 pub fn monitor_is_running(env: Env) -> Result<bool> {
-    with_monitor(&env, |m| Ok(m.hook.is_some()))
+    with_monitor(&env, |m| Ok(m.running()))
 }
 
 /// Which GCs are delivered and whether `stats` payloads are built at all.
@@ -406,9 +450,18 @@ pub fn monitor_set_detector(
     })
 }
 
-/// One full, synchronous GC, without `--expose-gc`.
+/// One full, synchronous GC, without `--expose-gc`. With monitoring off, a provisional hook
+/// captures it (see `Monitor::provisional`); index.js then calls `monitor_flush`.
 #[napi(catch_unwind)]
-pub fn gc() -> Result<()> {
+pub fn gc(env: Env) -> Result<()> {
+    // Without a monitor in this environment (cannot happen once the module is loaded) the GC
+    // still runs, uncaptured.
+    let _ = with_monitor(&env, |m| {
+        if m.hook.is_none() && m.install_hook() {
+            m.provisional = true;
+        }
+        Ok(())
+    });
     if ffi::force_full_gc() {
         Ok(())
     } else {

@@ -44,6 +44,8 @@ pub struct HeapSpacePayload {
 pub struct StatsPayload {
     pub timestamp: f64,
     pub gc_type: String,
+    /// Forced rather than scheduled by V8 (see `gc_burst::GcRole::forced`).
+    pub forced: bool,
     pub pause_ms: f64,
     pub used_heap_size: f64,
     pub total_heap_size: f64,
@@ -66,12 +68,18 @@ pub struct StatsPayload {
 }
 
 impl StatsPayload {
-    pub fn new(s: &GcSample, delivery_self_time_ms: f64, dropped_events: u64) -> StatsPayload {
+    pub fn new(
+        s: &GcSample,
+        forced: bool,
+        delivery_self_time_ms: f64,
+        dropped_events: u64,
+    ) -> StatsPayload {
         let callbacks: f64 = s.self_time_ms.iter().sum();
         let spaces = s.heap_spaces();
         StatsPayload {
             timestamp: s.timestamp_ms,
             gc_type: s.kind.name().to_string(),
+            forced,
             pause_ms: s.pause_ms,
             used_heap_size: s.used_heap_size,
             total_heap_size: s.total_heap_size,

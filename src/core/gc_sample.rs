@@ -106,7 +106,8 @@ pub struct GcSample {
     /// garbage, ...): see `GC_FLAG_*`.
     pub gc_flags: u32,
     /// Run by a heap snapshot leakwatch itself took (HeapDiff, `diffOnLeak`, `snapshot`,
-    /// `writeSnapshot()`), as marked by the binding around the snapshot.
+    /// `writeSnapshot()`), as marked by the binding around the snapshot: not a `stats` event
+    /// (a listener taking a HeapDiff would feed itself), only counted.
     pub own_snapshot: bool,
 }
 

@@ -3,6 +3,7 @@
 pub mod detector;
 pub mod error;
 pub mod event_queue;
+pub mod gc_burst;
 pub mod gc_sample;
 pub mod heap_diff;
 pub mod trend;
