@@ -107,7 +107,7 @@ function budgetMs(value, name) {
 
 /** Why a native snapshot failed, for a `*Skipped` reason. */
 function failure(err) {
-  return err.code === 'ERR_LEAKWATCH_SNAPSHOT_ABORTED' ? `heap snapshot aborted: ${err.message.replace(/^leakwatch: /, '')}` : `heap snapshot failed: ${err.message}`;
+  return err.code === 'ERR_LEAKWATCH_SNAPSHOT_ABORTED' ? err.message.replace(/^leakwatch: /, '') : `heap snapshot failed: ${err.message}`;
 }
 
 /** Throws unless `dir` is an absolute path to an existing directory this process can write

@@ -72,13 +72,13 @@ fn snapshot_error(env: &Env, failure: SnapshotFailure, budget_ms: f64) -> Error 
         SnapshotFailure::OverBudget => throw_with_code(
             env,
             &format!(
-                "leakwatch: the heap snapshot ran past its time budget ({budget_ms} ms) and was aborted"
+                "leakwatch: heap snapshot aborted: it ran past its time budget ({budget_ms} ms)"
             ),
             "ERR_LEAKWATCH_SNAPSHOT_ABORTED",
         ),
         SnapshotFailure::Terminating => throw_with_code(
             env,
-            "leakwatch: the heap snapshot was aborted because this thread is terminating",
+            "leakwatch: heap snapshot aborted: this thread is terminating",
             "ERR_LEAKWATCH_SNAPSHOT_ABORTED",
         ),
         SnapshotFailure::WriteFailed(errno) => throw_with_code(
