@@ -81,18 +81,23 @@ function availableMemory() {
   return { bytes: free, source: 'free system memory' };
 }
 
-/** The memory guard: `null` when a snapshot fits, else why not (a sentence). Estimates the
- * snapshot's nodes from the last snapshot's count scaled by the heap's growth, or from the
- * used heap at HEAP_BYTES_PER_NODE, at SNAPSHOT_BYTES_PER_NODE each. */
-function memoryShortfall() {
+/** What the next snapshot needs in native memory: `{ nodes, bytes, basis }`. Its nodes are the
+ * last snapshot's count scaled by the heap's growth since, or the used heap at
+ * HEAP_BYTES_PER_NODE; SNAPSHOT_BYTES_PER_NODE each. */
+function snapshotEstimate() {
   const used = v8.getHeapStatistics().used_heap_size;
   const nodes = lastSnapshot ? Math.ceil(lastSnapshot.nodes * (used / lastSnapshot.usedHeap)) : Math.ceil(used / HEAP_BYTES_PER_NODE);
-  const needed = nodes * SNAPSHOT_BYTES_PER_NODE;
-  const available = availableMemory();
-  if (available.bytes >= needed * HEADROOM_FACTOR + HEADROOM_RESERVE) return null;
   const basis = lastSnapshot ? 'scaled from the last snapshot' : `estimated from ${mb(used)} of heap`;
+  return { nodes, bytes: nodes * SNAPSHOT_BYTES_PER_NODE, basis };
+}
+
+/** The memory guard: `null` when a snapshot fits, else why not (a sentence). */
+function memoryShortfall() {
+  const { nodes, bytes, basis } = snapshotEstimate();
+  const available = availableMemory();
+  if (available.bytes >= bytes * HEADROOM_FACTOR + HEADROOM_RESERVE) return null;
   return (
-    `not enough memory for a heap snapshot: ~${mb(needed)} needed (${nodes} heap nodes, ${basis}, ` +
+    `not enough memory for a heap snapshot: ~${mb(bytes)} needed (${nodes} heap nodes, ${basis}, ` +
     `x ${SNAPSHOT_BYTES_PER_NODE} bytes), ${mb(available.bytes)} available (${available.source}); ` +
     `${HEADROOM_FACTOR}x the estimate + ${mb(HEADROOM_RESERVE)} must fit`
   );
@@ -380,6 +385,7 @@ module.exports = {
   diffMaxHeapBytes,
   memoryShortfall,
   noteSnapshot,
+  snapshotEstimate,
   snapshotOptions,
   writeSnapshot,
 };

@@ -45,11 +45,11 @@ impl Drop for LivePicture {
 
 /// Releases V8's object-id map unless a picture is alive. After any snapshot (leakwatch's own
 /// or one of V8's JS API) V8 tracks every object the GC moves, which makes every later GC
-/// several times slower until released. `LEAKWATCH_BENCH_KEEP_OBJECT_IDS=1` keeps the map,
-/// for bench/snapshot.js's "without the fix" rows only.
+/// several times slower until released. `LEAKWATCH_BENCH_NO_RELEASE=1` keeps the map (and
+/// the shim skips malloc_trim), for bench/snapshot.js's "before the fix" rows only.
 pub(crate) fn release_object_ids_if_idle() {
     let idle = LIVE_PICTURES.try_with(|n| n.get() == 0).unwrap_or(false);
-    if idle && std::env::var_os("LEAKWATCH_BENCH_KEEP_OBJECT_IDS").is_none() {
+    if idle && std::env::var_os("LEAKWATCH_BENCH_NO_RELEASE").is_none() {
         ffi::clear_heap_object_ids();
     }
 }

@@ -26,9 +26,12 @@ namespace {
 
 // Gives glibc's free lists back to the system: a snapshot's ~1.2 KB per heap node is freed by
 // Delete() but glibc keeps it (RSS stays up by the snapshot's size) until trimmed.
+// LEAKWATCH_BENCH_NO_RELEASE=1 skips it, for bench/snapshot.js's "before the fix" rows only
+// (read once: getenv is not safe against a concurrent setenv).
 void give_memory_back() {
 #ifdef __GLIBC__
-  malloc_trim(0);
+  static const bool skip = std::getenv("LEAKWATCH_BENCH_NO_RELEASE") != nullptr;
+  if (!skip) malloc_trim(0);
 #endif
 }
 
