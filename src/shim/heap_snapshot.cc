@@ -43,7 +43,7 @@ class SnapshotControl final : public v8::ActivityControl {
   SnapshotControl(v8::Isolate* isolate, double budget_ms, void* probe)
       : isolate_(isolate),
         probe_(probe),
-        unlimited_(!(budget_ms < 1e15)),  // NaN and Infinity: no time limit
+        unlimited_(!(budget_ms < 1e12)),  // NaN, Infinity, 30 years: no time limit
         deadline_(std::chrono::steady_clock::now() +
                   std::chrono::microseconds(unlimited_ ? 0 : static_cast<int64_t>(
                                                                  std::max(budget_ms, 0.0) * 1000))) {}
@@ -77,8 +77,9 @@ class SnapshotControl final : public v8::ActivityControl {
 };
 
 // Takes a snapshot under `control`. Returns nullptr when V8 gave none (aborted or failed).
-// The ActivityControl overload has the same meaning on V8 11 (Node 20) through 14 (Node 26):
-// no name resolver, internals hidden, numeric values not captured (V8's defaults), and it
+// The ActivityControl overload has the same meaning in the headers of Node 20, 22, 24 and 26
+// (V8 11.3, 12.4, 13.6, 14.6; its resolver parameter's type changed in 14, nullptr suits
+// both): no resolver, internals hidden, numeric values not captured (V8's defaults); and it
 // keeps V8's HeapSnapshotOptions (whose size differs between lines) off our stack.
 const v8::HeapSnapshot* take_snapshot(v8::HeapProfiler* profiler, SnapshotControl* control) {
   return profiler->TakeHeapSnapshot(control, nullptr, true, false);
@@ -255,7 +256,8 @@ class SearchMemory {
  public:
   explicit SearchMemory(size_t capacity)
       : capacity_(capacity),
-        slots_(slots_for(capacity)),
+        shift_(shift_for(capacity)),
+        slots_(size_t{1} << (64 - shift_)),
         order_(static_cast<Visit*>(std::malloc(capacity * sizeof(Visit)))),
         seen_(static_cast<const v8::HeapGraphNode**>(std::calloc(slots_, sizeof(void*)))) {}
   ~SearchMemory() {
@@ -271,7 +273,9 @@ class SearchMemory {
 
   // Adds `node` to the seen set; false when it was there already.
   bool insert(const v8::HeapGraphNode* node) {
-    size_t i = (reinterpret_cast<uintptr_t>(node) >> 4) * 0x9E3779B97F4A7C15ull & (slots_ - 1);
+    // Fibonacci hashing: the product's high bits depend on every bit of the pointer.
+    size_t i = static_cast<size_t>(
+        (static_cast<uint64_t>(reinterpret_cast<uintptr_t>(node)) * 0x9E3779B97F4A7C15ull) >> shift_);
     while (seen_[i] != nullptr) {
       if (seen_[i] == node) return false;
       i = (i + 1) & (slots_ - 1);
@@ -281,13 +285,15 @@ class SearchMemory {
   }
 
  private:
-  // A power of two at least twice the capacity: the set never fills past half.
-  static size_t slots_for(size_t capacity) {
-    size_t slots = 16;
-    while (slots < 2 * capacity) slots *= 2;
-    return slots;
+  // 64 - log2(slots), for a power of two of slots at least twice the capacity: the set never
+  // fills past half.
+  static int shift_for(size_t capacity) {
+    int bits = 4;
+    while ((size_t{1} << bits) < 2 * capacity) bits++;
+    return 64 - bits;
   }
   size_t capacity_;
+  int shift_;
   size_t slots_;
   Visit* order_;
   const v8::HeapGraphNode** seen_;
