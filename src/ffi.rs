@@ -206,6 +206,8 @@ pub enum SnapshotFailure {
     Terminating,
     /// The file could not be written: the `errno`.
     WriteFailed(i32),
+    /// The memory for the walk's picture could not be had (`HeapNodeSink::reserve`).
+    NoMemory,
 }
 
 impl SnapshotFailure {
@@ -214,6 +216,7 @@ impl SnapshotFailure {
             -2 => SnapshotFailure::OverBudget,
             -3 => SnapshotFailure::Terminating,
             -4 => SnapshotFailure::WriteFailed(errno),
+            -5 => SnapshotFailure::NoMemory,
             _ => SnapshotFailure::Unavailable,
         }
     }
@@ -269,6 +272,12 @@ extern "C" fn leakwatch_env_stopping(probe: *mut c_void) -> bool {
 /// Receives the nodes of one heap snapshot, in V8's index order. Called on the JS thread
 /// (outside any GC), synchronously from `walk_heap_snapshot`.
 pub trait HeapNodeSink {
+    /// Called once before the first node with the number of nodes to come: `false` when
+    /// the memory for them cannot be had (the walk is then skipped, never aborted mid-way).
+    fn reserve(&mut self, _nodes: usize) -> bool {
+        true
+    }
+
     /// `kind` is `v8::HeapGraphNode::Type`; `name` is empty unless the type has a meaningful
     /// name (constructor, function, native or synthetic name).
     fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64);
@@ -323,6 +332,21 @@ pub fn write_heap_snapshot(
 pub fn clear_heap_object_ids() {
     // SAFETY: no arguments; the shim checks for a current isolate.
     unsafe { leakwatch_heap_clear_object_ids() }
+}
+
+/// Called by the shim once before the node walk, on the JS thread, during `walk_heap_snapshot`.
+#[no_mangle]
+extern "C" fn leakwatch_heap_reserve(context: *mut c_void, count: usize) -> bool {
+    if context.is_null() {
+        return false;
+    }
+    catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as in `leakwatch_on_heap_node`: the live `&mut &mut dyn HeapNodeSink` of
+        // `walk_heap_snapshot`.
+        let sink = unsafe { &mut *(context as *mut &mut dyn HeapNodeSink) };
+        sink.reserve(count)
+    }))
+    .unwrap_or(false)
 }
 
 /// Called by the shim once after the node walk, on the JS thread, during `walk_heap_snapshot`.

@@ -81,6 +81,11 @@ fn snapshot_error(env: &Env, failure: SnapshotFailure, budget_ms: f64) -> Error 
             "leakwatch: heap snapshot aborted: this thread is terminating",
             "ERR_LEAKWATCH_SNAPSHOT_ABORTED",
         ),
+        SnapshotFailure::NoMemory => throw_with_code(
+            env,
+            "leakwatch: heap snapshot skipped: not enough memory for its picture",
+            "ERR_LEAKWATCH_SNAPSHOT_MEMORY",
+        ),
         SnapshotFailure::WriteFailed(errno) => throw_with_code(
             env,
             &format!(
@@ -226,6 +231,10 @@ struct GrowthSink<'a> {
 const MAX_PATH_TARGETS: usize = 100_000;
 
 impl HeapNodeSink for GrowthSink<'_> {
+    fn reserve(&mut self, nodes: usize) -> bool {
+        self.picture.try_reserve(nodes)
+    }
+
     fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64) {
         self.picture
             .push(self.names, id, NodeType::from_v8(kind), name, self_size);
@@ -259,6 +268,10 @@ struct PictureSink<'a> {
 }
 
 impl HeapNodeSink for PictureSink<'_> {
+    fn reserve(&mut self, nodes: usize) -> bool {
+        self.picture.try_reserve(nodes)
+    }
+
     fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64) {
         self.picture
             .push(self.names, id, NodeType::from_v8(kind), name, self_size);
@@ -356,7 +369,8 @@ impl NativeHeapDiff {
         let mut sink = GrowthSink {
             names: &mut self.names,
             before: &before.picture,
-            picture: HeapPicture::with_capacity(before.picture.node_count()),
+            // Sized by `reserve` once V8 says how many nodes there are (never an abort).
+            picture: HeapPicture::with_capacity(0),
             top: top.clamp(1, 100) as usize,
             growth: Vec::new(),
             targets: Vec::new(),

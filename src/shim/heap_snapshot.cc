@@ -387,6 +387,10 @@ int64_t leakwatch_heap_snapshot_walk(void* context, double budget_ms, void* prob
     return control.outcome() != 0 ? control.outcome() : LEAKWATCH_SNAPSHOT_UNAVAILABLE;
   }
   const int64_t count = snapshot->GetNodesCount();
+  if (!leakwatch_heap_reserve(context, static_cast<size_t>(count))) {
+    delete_snapshot(snapshot);
+    return LEAKWATCH_SNAPSHOT_NO_MEMORY;
+  }
   walk(isolate, snapshot, context);
   const uint32_t* ids = nullptr;
   size_t id_count = 0;

@@ -18,6 +18,10 @@ extern "C" {
 void leakwatch_on_heap_node(void* context, uint32_t id, uint32_t type, const char* name,
                             size_t name_len, double self_size);
 
+// Implemented in Rust. Called once before the node walk with the number of nodes to come:
+// false when the memory for them cannot be had (then there is no walk).
+bool leakwatch_heap_reserve(void* context, size_t count);
+
 // Implemented in Rust. Called once after the node walk, before the snapshot is deleted: sets
 // `*ids` to the ids (ascending) of the nodes to find retainer paths to and `*count` to their
 // number (NULL and 0 for none: no path search). The array stays valid until the walk returns.
@@ -38,6 +42,7 @@ bool leakwatch_env_stopping(void* probe);
 #define LEAKWATCH_SNAPSHOT_OVER_BUDGET (-2)   // ran past its time budget: aborted
 #define LEAKWATCH_SNAPSHOT_TERMINATING (-3)   // the thread is being terminated: aborted
 #define LEAKWATCH_SNAPSHOT_WRITE_FAILED (-4)  // the file could not be written (see errno)
+#define LEAKWATCH_SNAPSHOT_NO_MEMORY (-5)     // no memory for the walk's picture
 
 // Takes a heap snapshot of the calling thread's isolate (V8 runs full GCs first), passes
 // every node to leakwatch_on_heap_node in index order, iteratively; then, when
