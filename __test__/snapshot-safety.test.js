@@ -91,6 +91,30 @@ test('a HeapDiff alive across other snapshots still compares by the same object 
   assert.equal(kept.length + added.length, 8000);
 });
 
+test('a HeapDiff that is never ended stops counting as alive once it is collected', async () => {
+  const { setImmediate: tick } = require('node:timers/promises');
+  (() => new leakwatch.HeapDiff())();
+  assert.equal(binding.liveHeapPictures(), 1);
+  // napi finalizers run after the GC, from the event loop.
+  for (let i = 0; i < 20 && binding.liveHeapPictures() > 0; i++) {
+    leakwatch.gc();
+    await tick();
+  }
+  assert.equal(binding.liveHeapPictures(), 0);
+});
+
+test("diffOnLeak's pictures stay alive through re-alerts and are released when the episode is dropped", () => {
+  const { LeakDiff } = require('../lib/evidence');
+  const diff = new LeakDiff();
+  diff.suspicion(true, Infinity, Infinity);
+  assert.equal(binding.liveHeapPictures(), 1);
+  const report = diff.onLeak(Infinity);
+  assert.ok(Array.isArray(report.topGrowth), JSON.stringify(report));
+  assert.equal(binding.liveHeapPictures(), 1, 'the "after" picture is the next "before"');
+  diff.drop();
+  assert.equal(binding.liveHeapPictures(), 0);
+});
+
 test('RSS returns to within 16 MB of what it was before a HeapDiff of 400k heap nodes', { timeout: 120_000 }, async (t) => {
   // A first, small snapshot pages in V8's snapshot code and sets up malloc's arenas: what is
   // measured is what the big one leaves behind (without malloc_trim: ~300 MB here).
