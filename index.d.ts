@@ -66,22 +66,31 @@ declare class Leakwatch extends EventEmitter {
    * and memlab) of this thread's heap and returns its absolute path. The file is written to a
    * hidden temporary file in the same directory and then renamed, so it never appears
    * half-written. This blocks the thread while V8 runs full GCs and writes the whole heap
-   * (seconds, and memory of the order of the heap size, for a large heap). The GCs it runs are
-   * not delivered as `stats` (only counted in the next one's `gcCount`). An existing file at
-   * `path` is replaced.
+   * (seconds for a large heap, and ~0.5–1.3 KB of native memory per heap node while V8 builds
+   * the snapshot, given back afterwards). It is refused when that would not fit in the memory
+   * this process may still use (see `options.force`), aborted past `options.budgetMs` or when
+   * the thread is terminating. The GCs it runs are not delivered as `stats` (only counted in
+   * the next one's `gcCount`). An existing file at `path` is replaced. Afterwards V8's
+   * object-id map is released unless a HeapDiff is alive (an attached DevTools session's
+   * snapshot ids restart).
    *
    * @param path - A file path, or an existing directory to write into with the default name
    *   (`leakwatch-<ISO time>-<pid>.heapsnapshot`); relative paths are resolved against
    *   `process.cwd()`. Default: {@link leakwatch.SnapshotOptions.dir} when configured, else the
-   *   current directory.
+   *   current directory. May be left out when `options` is given.
+   * @param options - `force: true` writes even when the memory guard says it would not fit;
+   *   `budgetMs` aborts the snapshot past that many milliseconds (default: no limit).
    * @returns The absolute path of the snapshot written.
    * @throws TypeError with `code` `'ERR_LEAKWATCH_INVALID_TYPE'` (not a string) or
    *   `'ERR_LEAKWATCH_INVALID_VALUE'` (empty) for a bad `path`.
    * @throws Error with `code` `'ERR_LEAKWATCH_SNAPSHOT_DIR'` when the target directory does not
-   *   exist or is not writable, `'ERR_LEAKWATCH_SNAPSHOT_WRITE'` when writing fails (nothing is
-   *   left behind).
+   *   exist or is not writable, `'ERR_LEAKWATCH_SNAPSHOT_WRITE'` when writing fails,
+   *   `'ERR_LEAKWATCH_SNAPSHOT_MEMORY'` when the memory guard refuses it,
+   *   `'ERR_LEAKWATCH_SNAPSHOT_ABORTED'` when it ran past `budgetMs` or the thread is
+   *   terminating (in every case nothing is left behind).
    */
-  writeSnapshot(path?: string): string;
+  writeSnapshot(path?: string, options?: leakwatch.WriteSnapshotOptions): string;
+  writeSnapshot(options: leakwatch.WriteSnapshotOptions): string;
 
   /** The effective options, defaults filled in (a fresh copy on every read). */
   get options(): leakwatch.EffectiveOptions;
@@ -211,8 +220,9 @@ declare class LeakDetector {
  * Each snapshot is taken after full GCs (V8 runs them as part of taking it), walked natively
  * node by node (no JSON, no recursion, so 100k-deep chains are fine) and reduced to 12 bytes
  * per node before V8's copy is freed. Taking one blocks the thread: about 0.3 s for a small
- * heap, seconds for a million objects, with V8's transient snapshot costing roughly 1.4 KB of
- * memory per object while it exists. Meant for diagnosis, not for every request.
+ * heap, seconds for a million objects, with V8's transient snapshot costing 0.5–1.3 KB of
+ * native memory per heap node while it exists (given back afterwards). Meant for diagnosis,
+ * not for every request.
  *
  * @example
  * ```ts
@@ -226,11 +236,16 @@ declare class HeapDiff {
   /**
    * Takes the "before" snapshot (blocks this thread while V8 takes it). The full GCs V8 runs
    * for either snapshot are not `stats` events, so a HeapDiff is safe inside a `stats`
-   * listener: it cannot re-trigger it.
+   * listener: it cannot re-trigger it. While a HeapDiff is not ended, V8 keeps its object-id
+   * map (every GC is slower); `end()` releases it.
    *
-   * @throws Error with `code` `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` when V8 gives no snapshot.
+   * @param options - `budgetMs`: abort each of the two snapshots past that many milliseconds
+   *   (default: no limit). A snapshot is always aborted when the thread is terminating.
+   * @throws Error with `code` `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` when V8 gives no snapshot,
+   *   `'ERR_LEAKWATCH_SNAPSHOT_ABORTED'` when it was aborted.
+   * @throws RangeError with `code` `'ERR_LEAKWATCH_OUT_OF_RANGE'` for a negative `budgetMs`.
    */
-  constructor();
+  constructor(options?: { budgetMs?: number });
 
   /**
    * Takes the "after" snapshot and compares it with the "before" one.
@@ -238,7 +253,8 @@ declare class HeapDiff {
    * @returns The comparison; `change.details` lists the constructors (and categories) whose
    *   population changed, largest growth in bytes first.
    * @throws Error with `code` `'ERR_LEAKWATCH_HEAPDIFF_ENDED'` when called a second time.
-   * @throws Error with `code` `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` when V8 gives no snapshot.
+   * @throws Error with `code` `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` when V8 gives no snapshot,
+   *   `'ERR_LEAKWATCH_SNAPSHOT_ABORTED'` when it was aborted (the HeapDiff is over either way).
    */
   end(): leakwatch.HeapDiffResult;
 
@@ -501,8 +517,10 @@ declare namespace leakwatch {
     diffMs?: number;
     /**
      * With {@link LeakwatchOptions.diffOnLeak}, instead of `topGrowth`: why there is no diff,
-     * e.g. `"heap too large for a diff: 900.0 MB used, over diffMaxHeapBytes (512.0 MB)"`, a
-     * failed snapshot, or no "before" picture (diffOnLeak was enabled mid-episode).
+     * e.g. `"not enough memory for a heap snapshot: ~458.4 MB needed (…), 50.0 MB available
+     * (…)"`, `"heap snapshot aborted: it ran past its time budget (60000 ms)"`,
+     * `"heap too large for a diff: 900.0 MB used, over diffMaxHeapBytes (512.0 MB)"`, a failed
+     * snapshot, or no "before" picture (diffOnLeak was enabled mid-episode).
      */
     diffSkipped?: string;
     /** With {@link LeakwatchOptions.snapshot}: the absolute path of the `.heapsnapshot` written
@@ -511,6 +529,7 @@ declare namespace leakwatch {
     /**
      * With {@link LeakwatchOptions.snapshot}, instead of `snapshotPath`: why no snapshot was
      * written (`"rate limit: …"`, `"snapshot.maxFiles reached: …"`, `"low disk space: …"`,
+     * `"not enough memory for a heap snapshot: …"`, `"heap snapshot aborted: …"`,
      * `"snapshot failed: …"`).
      */
     snapshotSkipped?: string;
@@ -609,11 +628,27 @@ declare namespace leakwatch {
      */
     diffOnLeak?: boolean;
     /** `diffOnLeak` is skipped (with {@link LeakReport.diffSkipped}) while the used heap is
-     * above this, bytes. Default `536_870_912` (512 MiB); range `0`–`1e15`. */
+     * above this, bytes: a cap of your own on top of the memory-headroom guard, which skips
+     * any snapshot that would not fit in the memory this process may still use. Default
+     * `536_870_912` (512 MiB); range `0`–`1e15`. */
     diffMaxHeapBytes?: number;
+    /** Time budget of each heap snapshot `diffOnLeak` and `snapshot` take, milliseconds: past
+     * it V8's snapshot is aborted and the report says so in `diffSkipped` /
+     * `snapshotSkipped`. Default `60_000`; range `0`–`1e12`, or `Infinity` for none. */
+    snapshotBudgetMs?: number;
     /** Write a DevTools heap snapshot on `leak` ({@link LeakReport.snapshotPath}), or `false`
      * (the default) for none. */
     snapshot?: SnapshotOptions | false;
+  }
+
+  /** Options of {@link Leakwatch.writeSnapshot}. */
+  interface WriteSnapshotOptions {
+    /** Write even when the memory-headroom guard estimates that the snapshot would not fit.
+     * Default `false`. */
+    force?: boolean;
+    /** Abort the snapshot past this many milliseconds (nothing is left behind). Default: no
+     * limit; range `0`–`1e12`, or `Infinity`. */
+    budgetMs?: number;
   }
 
   /** The effective options, as returned by {@link Leakwatch.configure} and
@@ -629,6 +664,8 @@ declare namespace leakwatch {
     diffOnLeak: boolean;
     /** The heap size above which the diff is skipped, bytes. */
     diffMaxHeapBytes: number;
+    /** The time budget of each on-leak snapshot, milliseconds. */
+    snapshotBudgetMs: number;
     /** Snapshot-on-leak options (absolute `dir`, defaults filled in), or `false`. */
     snapshot: Required<SnapshotOptions> | false;
   }
@@ -668,7 +705,9 @@ declare namespace leakwatch {
     | 'ERR_LEAKWATCH_HEAP_SNAPSHOT'
     | 'ERR_LEAKWATCH_INVALID_VALUE'
     | 'ERR_LEAKWATCH_SNAPSHOT_DIR'
-    | 'ERR_LEAKWATCH_SNAPSHOT_WRITE';
+    | 'ERR_LEAKWATCH_SNAPSHOT_WRITE'
+    | 'ERR_LEAKWATCH_SNAPSHOT_MEMORY'
+    | 'ERR_LEAKWATCH_SNAPSHOT_ABORTED';
 }
 
 export = leakwatch;

@@ -17,7 +17,12 @@ class Leakwatch extends EventEmitter {
   #leak = binding.detectorDefaults();
   #running = false;
   // Evidence for `leak` reports (lib/evidence.js): opt-in, because snapshots pause the thread.
-  #evidence = { diffOnLeak: false, diffMaxHeapBytes: evidence.DIFF_MAX_HEAP_BYTES_DEFAULT, snapshot: false };
+  #evidence = {
+    diffOnLeak: false,
+    diffMaxHeapBytes: evidence.DIFF_MAX_HEAP_BYTES_DEFAULT,
+    snapshotBudgetMs: evidence.SNAPSHOT_BUDGET_MS_DEFAULT,
+    snapshot: false,
+  };
   #diff = new evidence.LeakDiff();
   #snapshots = new evidence.LeakSnapshots();
   #flush = null; // the Immediate that delivers a gc()'s batch
@@ -69,6 +74,9 @@ class Leakwatch extends EventEmitter {
     if (options.diffMaxHeapBytes !== undefined) {
       next.diffMaxHeapBytes = evidence.diffMaxHeapBytes(options.diffMaxHeapBytes, 'leakwatch.configure options.diffMaxHeapBytes');
     }
+    if (options.snapshotBudgetMs !== undefined) {
+      next.snapshotBudgetMs = evidence.budgetMs(options.snapshotBudgetMs, 'leakwatch.configure options.snapshotBudgetMs');
+    }
     if (options.snapshot !== undefined) {
       next.snapshot = evidence.snapshotOptions(options.snapshot, this.#evidence.snapshot, 'leakwatch.configure options.snapshot');
     }
@@ -94,16 +102,17 @@ class Leakwatch extends EventEmitter {
 
   /** The effective options. */
   get options() {
-    const { diffOnLeak, diffMaxHeapBytes, snapshot: snap } = this.#evidence;
-    return { ...this.#settings, diffOnLeak, diffMaxHeapBytes, snapshot: snap && { ...snap }, leak: { ...this.#leak } };
+    const { diffOnLeak, diffMaxHeapBytes, snapshotBudgetMs, snapshot: snap } = this.#evidence;
+    return { ...this.#settings, diffOnLeak, diffMaxHeapBytes, snapshotBudgetMs, snapshot: snap && { ...snap }, leak: { ...this.#leak } };
   }
 
   /** Writes a Chrome DevTools heap snapshot of this thread's heap and returns its absolute
    * path. `target`: a file path or an existing directory (relative to the current directory);
    * by default `snapshot.dir` when configured, else the current directory. Written to a
-   * temporary file first, then renamed. Blocks this thread while V8 writes it. */
-  writeSnapshot(target) {
-    return evidence.writeSnapshot(target, this.#evidence.snapshot);
+   * temporary file first, then renamed. Blocks this thread while V8 writes it. `options`:
+   * `{ force, budgetMs }` (see lib/evidence.js). */
+  writeSnapshot(target, options) {
+    return evidence.writeSnapshot(target, this.#evidence.snapshot, options);
   }
 
   /** Runs one full, synchronous garbage collection (no --expose-gc needed). Its `stats`
@@ -155,13 +164,13 @@ class Leakwatch extends EventEmitter {
   #deliver({ stats, leaks, suspected }) {
     binding.monitorBatchReceived();
     for (const s of stats) this.#emitSafely('stats', s);
-    const { diffOnLeak, diffMaxHeapBytes, snapshot: snap } = this.#evidence;
+    const { diffOnLeak, diffMaxHeapBytes, snapshotBudgetMs, snapshot: snap } = this.#evidence;
     // Snapshots are taken here, after the native side released its locks; the GCs they run
     // are queued like any other and arrive in a later batch (genuine post-GC sizes).
-    if (diffOnLeak && leaks.length === 0) this.#diff.suspicion(suspected, diffMaxHeapBytes);
+    if (diffOnLeak && leaks.length === 0) this.#diff.suspicion(suspected, diffMaxHeapBytes, snapshotBudgetMs);
     for (const l of leaks) {
       if (diffOnLeak) Object.assign(l, this.#diff.onLeak(diffMaxHeapBytes));
-      if (snap) Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize));
+      if (snap) Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize, snapshotBudgetMs));
       this.#emitSafely('leak', l);
     }
     if (!suspected) this.#diff.drop();

@@ -2,11 +2,16 @@
 // Evidence for a `leak` report: what grew (`diffOnLeak`: a compact native heap diff between
 // the start of the suspected episode and the alert, with retainer paths) and a Chrome DevTools
 // `.heapsnapshot` on disk (`snapshot`). Both pause the JS thread (V8 runs full GCs and walks
-// the heap), so both are opt-in and guarded. Everything here runs on the JS thread of the
-// monitored environment, from index.js's delivery, after the native side has released its
-// locks: the GCs a snapshot runs are queued as ordinary samples and delivered in a later batch.
+// the heap) and need ~1.2 KB of native memory per heap node while V8 builds its snapshot, so
+// both are opt-in and guarded: memory headroom, a time budget (V8 aborts the snapshot past
+// it), disk space. Everything here runs on the JS thread of the monitored environment, from
+// index.js's delivery, after the native side has released its locks: the GCs a snapshot runs
+// are queued as ordinary samples and delivered in a later batch. Every snapshot, file ones
+// included, is taken natively (src/binding/heap_diff.rs), which also releases V8's object-id
+// map afterwards when no picture is alive.
 
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const v8 = require('node:v8');
 const { threadId } = require('node:worker_threads');
@@ -17,8 +22,20 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const SNAPSHOT_DEFAULTS = { maxFiles: 5, minFreeBytes: GiB, minIntervalMs: 3_600_000 };
 const DIFF_MAX_HEAP_BYTES_DEFAULT = 512 * MiB;
+// Default time budget of a snapshot leakwatch takes on its own (diffOnLeak, snapshot).
+const SNAPSHOT_BUDGET_MS_DEFAULT = 60_000;
+// Native memory V8's snapshot generator needs per heap node: 0.5-1.3 KB measured on Node 20
+// (bench/snapshot.js), rounded up.
+const SNAPSHOT_BYTES_PER_NODE = 1400;
+// Heap bytes per node before any snapshot gave a node count: 30-180 measured; small objects
+// are the worst case, so the low end (more nodes, more memory) is assumed.
+const HEAP_BYTES_PER_NODE = 40;
+// What must stay free after the estimate: 25 % of it plus 64 MiB.
+const HEADROOM_FACTOR = 1.25;
+const HEADROOM_RESERVE = 64 * MiB;
 const TOP_GROWTH = 5;
 const SNAPSHOT_FILE = /^leakwatch-.*\.heapsnapshot$/;
+const WRITE_OPTIONS = { force: 'boolean', budgetMs: 'number' };
 // A snapshot file is about 1-2x the used heap; the disk guard asks for twice the heap on top
 // of minFreeBytes.
 const SNAPSHOT_SIZE_FACTOR = 2;
@@ -33,19 +50,76 @@ function withCode(err, code, cause) {
   return err;
 }
 
-/** Runs `take` (which takes a heap snapshot with V8's JS API) with the monitor told so: the
- * full GCs V8 runs for it are leakwatch's own (GcSample::own_snapshot). The native snapshot
- * paths (HeapDiff, diffOnLeak) are marked in Rust. */
-function duringSnapshot(take) {
-  binding.monitorSnapshotGcs(true);
-  try {
-    return take();
-  } finally {
-    binding.monitorSnapshotGcs(false);
-  }
+const mb = (bytes) => `${(bytes / MiB).toFixed(1)} MB`;
+
+// The node count of the last snapshot this thread took, with the used heap just after it
+// (the heap V8 had just collected and counted): the next snapshot's size is estimated from
+// it, scaled by how much the heap grew since.
+let lastSnapshot = null;
+
+/** Records a snapshot's node count (HeapDiff, diffOnLeak, file snapshots). */
+function noteSnapshot(nodes) {
+  if (Number.isFinite(nodes) && nodes > 0) lastSnapshot = { nodes, usedHeap: v8.getHeapStatistics().used_heap_size };
 }
 
-const mb = (bytes) => `${(bytes / MiB).toFixed(1)} MB`;
+/** The bytes this process may still use: under a cgroup memory limit what is left of it
+ * (`process.availableMemory()`, else the limit minus RSS), never more than the system's free
+ * memory (`os.freemem()`). Documented test hook: `LEAKWATCH_TEST_AVAILABLE_MEMORY` (bytes)
+ * replaces the probe. */
+function availableMemory() {
+  const fake = process.env.LEAKWATCH_TEST_AVAILABLE_MEMORY;
+  if (fake !== undefined && fake !== '' && Number.isFinite(Number(fake))) {
+    return { bytes: Number(fake), source: 'LEAKWATCH_TEST_AVAILABLE_MEMORY' };
+  }
+  const free = os.freemem();
+  const limit = typeof process.constrainedMemory === 'function' ? Number(process.constrainedMemory()) || 0 : 0;
+  // No limit reads as 0, or as a huge number (cgroup "max").
+  if (limit > 0 && limit < os.totalmem()) {
+    const left = typeof process.availableMemory === 'function' ? process.availableMemory() : limit - process.memoryUsage.rss();
+    return { bytes: Math.max(0, Math.min(left, free)), source: `of the ${mb(limit)} cgroup limit` };
+  }
+  return { bytes: free, source: 'free system memory' };
+}
+
+/** What the next snapshot needs in native memory: `{ nodes, bytes, basis }`, at
+ * SNAPSHOT_BYTES_PER_NODE per node. Its nodes: the last snapshot's count, plus the heap's
+ * growth since at HEAP_BYTES_PER_NODE (growth of small objects is the worst case: scaling
+ * the count in proportion underestimated it by 45 % in bench/snapshot.js), or in proportion
+ * when the heap shrank; before any snapshot, the used heap at HEAP_BYTES_PER_NODE. */
+function snapshotEstimate() {
+  const used = v8.getHeapStatistics().used_heap_size;
+  let nodes;
+  if (lastSnapshot === null) nodes = used / HEAP_BYTES_PER_NODE;
+  else if (used >= lastSnapshot.usedHeap) nodes = lastSnapshot.nodes + (used - lastSnapshot.usedHeap) / HEAP_BYTES_PER_NODE;
+  else nodes = lastSnapshot.nodes * (used / lastSnapshot.usedHeap);
+  nodes = Math.ceil(nodes);
+  const basis = lastSnapshot ? 'scaled from the last snapshot' : `estimated from ${mb(used)} of heap`;
+  return { nodes, bytes: nodes * SNAPSHOT_BYTES_PER_NODE, basis };
+}
+
+/** The memory guard: `null` when a snapshot fits, else why not (a sentence). */
+function memoryShortfall() {
+  const { nodes, bytes, basis } = snapshotEstimate();
+  const available = availableMemory();
+  if (available.bytes >= bytes * HEADROOM_FACTOR + HEADROOM_RESERVE) return null;
+  return (
+    `not enough memory for a heap snapshot: ~${mb(bytes)} needed (${nodes} heap nodes, ${basis}, ` +
+    `x ${SNAPSHOT_BYTES_PER_NODE} bytes), ${mb(available.bytes)} available (${available.source}); ` +
+    `${HEADROOM_FACTOR}x the estimate + ${mb(HEADROOM_RESERVE)} must fit`
+  );
+}
+
+/** `budgetMs` options: a number of milliseconds ≥ 0, or Infinity for none. */
+function budgetMs(value, name) {
+  if (value === Infinity) return value;
+  checkNumber(value, name, 0, 1e12);
+  return value;
+}
+
+/** Why a native snapshot failed, for a `*Skipped` reason. */
+function failure(err) {
+  return err.code === 'ERR_LEAKWATCH_SNAPSHOT_ABORTED' ? err.message.replace(/^leakwatch: /, '') : `heap snapshot failed: ${err.message}`;
+}
 
 /** Throws unless `dir` is an absolute path to an existing directory this process can write
  * to. `name` is what the error message calls it (an option name). */
@@ -118,13 +192,15 @@ function defaultFile(dir) {
 }
 
 /** Writes a DevTools heap snapshot to `file`: first to a hidden temp file in the same
- * directory, then renamed, so `file` is never seen half-written. Throws on failure (the temp
- * file is removed). */
-function writeSnapshotFile(file) {
+ * directory, then renamed, so `file` is never seen half-written. Natively, so the time budget
+ * (`budget` ms) and the abort on termination apply to it. Throws on failure (the temp file
+ * is removed): `ERR_LEAKWATCH_SNAPSHOT_ABORTED` when aborted, else
+ * `ERR_LEAKWATCH_SNAPSHOT_WRITE`. */
+function writeSnapshotFile(file, budget) {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.leakwatch-${process.pid}-${threadId}-${Date.now()}-${sequence++}.heapsnapshot.tmp`);
   try {
-    duringSnapshot(() => v8.writeHeapSnapshot(tmp));
+    noteSnapshot(binding.writeHeapSnapshotFile(tmp, budget));
     checkComplete(tmp);
     fs.renameSync(tmp, file);
   } catch (err) {
@@ -133,7 +209,8 @@ function writeSnapshotFile(file) {
     } catch {
       // nothing more to do: the error below says what failed
     }
-    throw withCode(new Error(`leakwatch: could not write the heap snapshot ${file}: ${err.message}`), 'ERR_LEAKWATCH_SNAPSHOT_WRITE', err);
+    const code = err.code === 'ERR_LEAKWATCH_SNAPSHOT_ABORTED' ? err.code : 'ERR_LEAKWATCH_SNAPSHOT_WRITE';
+    throw withCode(new Error(`leakwatch: could not write the heap snapshot ${file}: ${err.message.replace(/^leakwatch: /, '')}`), code, err);
   }
   return file;
 }
@@ -152,8 +229,15 @@ function checkComplete(file) {
   }
 }
 
-/** `leakwatch.writeSnapshot(target)`: the final absolute path. */
-function writeSnapshot(target, snapshotSettings) {
+/** `leakwatch.writeSnapshot(target, { force, budgetMs })`: the final absolute path. Throws
+ * `ERR_LEAKWATCH_SNAPSHOT_MEMORY` when the memory guard says the snapshot would not fit,
+ * unless `force`. */
+function writeSnapshot(target, snapshotSettings, options) {
+  if (options === undefined && target !== null && typeof target === 'object') [target, options] = [undefined, target];
+  options = snapshot(options ?? {});
+  checkShape(options, WRITE_OPTIONS, 'leakwatch.writeSnapshot options');
+  const force = options.force ?? false;
+  const budget = options.budgetMs === undefined ? Infinity : budgetMs(options.budgetMs, 'leakwatch.writeSnapshot options.budgetMs');
   let file;
   if (target === undefined) {
     const dir = snapshotSettings ? snapshotSettings.dir : process.cwd();
@@ -181,7 +265,11 @@ function writeSnapshot(target, snapshotSettings) {
       file = resolved;
     }
   }
-  return writeSnapshotFile(file);
+  const shortfall = force ? null : memoryShortfall();
+  if (shortfall !== null) {
+    throw withCode(new Error(`leakwatch: no heap snapshot written: ${shortfall} (pass { force: true } to write it anyway)`), 'ERR_LEAKWATCH_SNAPSHOT_MEMORY');
+  }
+  return writeSnapshotFile(file, budget);
 }
 
 function duration(ms) {
@@ -195,8 +283,8 @@ function duration(ms) {
 class LeakSnapshots {
   #lastWrittenAt = -Infinity;
 
-  /** `{ snapshotPath }` or `{ snapshotSkipped }`; never throws. */
-  onLeak(options, usedHeapSize) {
+  /** `{ snapshotPath }` or `{ snapshotSkipped }`; never throws. `budget`: ms. */
+  onLeak(options, usedHeapSize, budget = SNAPSHOT_BUDGET_MS_DEFAULT) {
     const now = performance.now();
     const since = now - this.#lastWrittenAt;
     if (since < options.minIntervalMs) {
@@ -214,10 +302,13 @@ class LeakSnapshots {
           snapshotSkipped: `low disk space: ${mb(free)} free in ${options.dir}, ${mb(needed)} needed (snapshot.minFreeBytes + ${SNAPSHOT_SIZE_FACTOR}x the used heap)`,
         };
       }
-      const file = writeSnapshotFile(defaultFile(options.dir));
+      const shortfall = memoryShortfall();
+      if (shortfall !== null) return { snapshotSkipped: shortfall };
+      const file = writeSnapshotFile(defaultFile(options.dir), budget);
       this.#lastWrittenAt = performance.now();
       return { snapshotPath: file };
     } catch (err) {
+      if (err.code === 'ERR_LEAKWATCH_SNAPSHOT_ABORTED') return { snapshotSkipped: failure(err.cause ?? err) };
       return { snapshotSkipped: `snapshot failed: ${err.message}` };
     }
   }
@@ -230,8 +321,9 @@ class LeakDiff {
   #attempted = false; // a "before" picture was tried in this episode
   #skipped = null; // why there is no "before" picture
 
-  /** Once per batch, before its leaks: takes the "before" picture when suspicion begins. */
-  suspicion(suspected, maxHeapBytes) {
+  /** Once per batch, before its leaks: takes the "before" picture when suspicion begins.
+   * `budget`: ms per snapshot. */
+  suspicion(suspected, maxHeapBytes, budget = SNAPSHOT_BUDGET_MS_DEFAULT) {
     if (!suspected || this.#before !== null || this.#attempted) return;
     this.#attempted = true;
     const used = v8.getHeapStatistics().used_heap_size;
@@ -239,11 +331,17 @@ class LeakDiff {
       this.#skipped = `heap too large for a diff: ${mb(used)} used, over diffMaxHeapBytes (${mb(maxHeapBytes)})`;
       return;
     }
+    const shortfall = memoryShortfall();
+    if (shortfall !== null) {
+      this.#skipped = shortfall;
+      return;
+    }
     try {
-      this.#before = new binding.NativeHeapDiff();
+      this.#before = new binding.NativeHeapDiff(undefined, budget);
+      noteSnapshot(this.#before.beforeNodes);
       this.#skipped = null;
     } catch (err) {
-      this.#skipped = `heap snapshot failed: ${err.message}`;
+      this.#skipped = failure(err);
     }
   }
 
@@ -261,17 +359,23 @@ class LeakDiff {
       this.drop();
       return { diffSkipped: `heap too large for a diff: ${mb(used)} used, over diffMaxHeapBytes (${mb(maxHeapBytes)})` };
     }
+    // The "before" picture is kept: a re-alert may find memory enough.
+    const shortfall = memoryShortfall();
+    if (shortfall !== null) return { diffSkipped: shortfall };
     try {
       const started = performance.now();
-      const { topGrowth, retainerPaths } = this.#before.growth(TOP_GROWTH);
+      const { topGrowth, retainerPaths, afterNodes } = this.#before.growth(TOP_GROWTH);
+      noteSnapshot(afterNodes);
       return { topGrowth, retainerPaths, diffMs: Math.round(performance.now() - started) };
     } catch (err) {
-      return { diffSkipped: `heap snapshot failed: ${err.message}` };
+      return { diffSkipped: failure(err) };
     }
   }
 
-  /** The episode is over (or diffOnLeak off, or monitoring stopped): forget the picture. */
+  /** The episode is over (or diffOnLeak off, or monitoring stopped): forget the picture (now,
+   * not when it is collected: V8's object-id map is released once no picture is alive). */
   drop() {
+    if (this.#before !== null) this.#before.release();
     this.#before = null;
     this.#attempted = false;
     this.#skipped = null;
@@ -280,9 +384,14 @@ class LeakDiff {
 
 module.exports = {
   DIFF_MAX_HEAP_BYTES_DEFAULT,
+  SNAPSHOT_BUDGET_MS_DEFAULT,
   LeakDiff,
   LeakSnapshots,
+  budgetMs,
   diffMaxHeapBytes,
+  memoryShortfall,
+  noteSnapshot,
+  snapshotEstimate,
   snapshotOptions,
   writeSnapshot,
 };

@@ -18,6 +18,7 @@ const MONITOR_OPTIONS = {
   leak: 'object',
   diffOnLeak: 'boolean',
   diffMaxHeapBytes: 'number',
+  snapshotBudgetMs: 'number',
   snapshot: 'object|false',
 };
 

@@ -181,12 +181,103 @@ fn space_name(name: *const c_char) -> &'static str {
 // --- Heap snapshot walk (src/shim/heap_snapshot.cc), for HeapDiff -----------------------------
 
 extern "C" {
-    fn leakwatch_heap_snapshot_walk(context: *mut c_void) -> i64;
+    fn leakwatch_heap_snapshot_walk(
+        context: *mut c_void,
+        budget_ms: f64,
+        probe: *mut c_void,
+    ) -> i64;
+    fn leakwatch_heap_snapshot_write(
+        path: *const c_char,
+        budget_ms: f64,
+        probe: *mut c_void,
+        errno: *mut c_int,
+    ) -> i64;
+    fn leakwatch_heap_clear_object_ids();
+}
+
+/// Why a snapshot gave no result (the shim's `LEAKWATCH_SNAPSHOT_*` codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotFailure {
+    /// No isolate on this thread, or V8 gave no snapshot.
+    Unavailable,
+    /// Ran past its time budget: V8 aborted it.
+    OverBudget,
+    /// The thread is being terminated (worker.terminate(), exit): aborted.
+    Terminating,
+    /// The file could not be written: the `errno`.
+    WriteFailed(i32),
+    /// The memory for the walk's picture could not be had (`HeapNodeSink::reserve`).
+    NoMemory,
+}
+
+impl SnapshotFailure {
+    fn from_code(code: i64, errno: c_int) -> SnapshotFailure {
+        match code {
+            -2 => SnapshotFailure::OverBudget,
+            -3 => SnapshotFailure::Terminating,
+            -4 => SnapshotFailure::WriteFailed(errno),
+            -5 => SnapshotFailure::NoMemory,
+            _ => SnapshotFailure::Unavailable,
+        }
+    }
+}
+
+/// Tells a running snapshot whether this thread's Node environment is being stopped
+/// (`worker.terminate()` sets a flag from the parent thread; V8 reports the termination only
+/// once JS runs again). Node-API refuses calls that could run JS once that flag is set, so a
+/// `napi_strict_equals` that runs no JS is the probe. Made on the JS thread from the `Env` of
+/// the current call; valid for that call only.
+pub struct StopProbe {
+    env: napi::sys::napi_env,
+    value: napi::sys::napi_value,
+}
+
+impl StopProbe {
+    pub fn new(env: &napi::Env) -> Option<StopProbe> {
+        let mut value = std::ptr::null_mut();
+        // SAFETY: `env` is the live environment of the current call; `value` is a local out
+        // parameter. `undefined` needs no scope beyond the call's.
+        let status = unsafe { napi::sys::napi_get_undefined(env.raw(), &mut value) };
+        (status == napi::sys::Status::napi_ok && !value.is_null()).then(|| StopProbe {
+            env: env.raw(),
+            value,
+        })
+    }
+
+    fn as_context(probe: Option<&StopProbe>) -> *mut c_void {
+        probe.map_or(std::ptr::null_mut(), |p| {
+            (p as *const StopProbe).cast_mut().cast::<c_void>()
+        })
+    }
+}
+
+/// Called by the shim while a snapshot runs, on the JS thread (between V8's GCs, never inside
+/// one), with the `StopProbe` given to `walk_heap_snapshot` / `write_heap_snapshot`.
+#[no_mangle]
+extern "C" fn leakwatch_env_stopping(probe: *mut c_void) -> bool {
+    if probe.is_null() {
+        return false;
+    }
+    // SAFETY: `probe` is the `StopProbe` borrowed for the duration of the snapshot call that
+    // is running now (see `walk_heap_snapshot`).
+    let probe = unsafe { &*(probe as *const StopProbe) };
+    let mut equal = false;
+    // SAFETY: `env` and `value` are valid for the current call (see `StopProbe`); comparing
+    // `undefined` with itself runs no JS and allocates nothing on the JS heap.
+    let status =
+        unsafe { napi::sys::napi_strict_equals(probe.env, probe.value, probe.value, &mut equal) };
+    status != napi::sys::Status::napi_ok
 }
 
 /// Receives the nodes of one heap snapshot, in V8's index order. Called on the JS thread
 /// (outside any GC), synchronously from `walk_heap_snapshot`.
 pub trait HeapNodeSink {
+    /// Called once before the first node with the number of nodes to come: `false` when
+    /// the memory for them cannot be had (the walk is then skipped, never aborted mid-way).
+    fn reserve(&mut self, _nodes: usize) -> bool {
+        true
+    }
+
     /// `kind` is `v8::HeapGraphNode::Type`; `name` is empty unless the type has a meaningful
     /// name (constructor, function, native or synthetic name).
     fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64);
@@ -202,16 +293,60 @@ pub trait HeapNodeSink {
 }
 
 /// Takes a heap snapshot of the current isolate (V8 runs full GCs first), streams every node
-/// to `sink` and deletes V8's snapshot before returning. `None` when there is no isolate or V8
-/// gave no snapshot; otherwise the number of nodes walked.
-pub fn walk_heap_snapshot(sink: &mut dyn HeapNodeSink) -> Option<u64> {
+/// to `sink` and deletes V8's snapshot (memory given back) before returning; the number of
+/// nodes walked. `budget_ms` (`f64::INFINITY`: none) bounds the snapshot and the retainer-path
+/// search; past it, or when the thread is terminating, V8's snapshot is aborted and nothing
+/// has been walked.
+pub fn walk_heap_snapshot(
+    sink: &mut dyn HeapNodeSink,
+    budget_ms: f64,
+    probe: Option<&StopProbe>,
+) -> Result<u64, SnapshotFailure> {
     // A thin pointer to the (fat) trait object, for the C side to hand back.
     let mut sink: &mut dyn HeapNodeSink = sink;
     let context = (&mut sink as *mut &mut dyn HeapNodeSink).cast::<c_void>();
-    // SAFETY: `context` points to `sink`, which outlives this synchronous call; the shim only
-    // passes it back to `leakwatch_on_heap_node` during the call and keeps no copy.
-    let count = unsafe { leakwatch_heap_snapshot_walk(context) };
-    u64::try_from(count).ok()
+    // SAFETY: `context` points to `sink` and the probe context to `probe`, both outliving
+    // this synchronous call; the shim passes them back only during the call, keeps no copy.
+    let count =
+        unsafe { leakwatch_heap_snapshot_walk(context, budget_ms, StopProbe::as_context(probe)) };
+    u64::try_from(count).map_err(|_| SnapshotFailure::from_code(count, 0))
+}
+
+/// Takes a heap snapshot and writes it to `path` in Chrome DevTools' format, under the same
+/// budget and abort rules as `walk_heap_snapshot`; the number of nodes. On failure `path`
+/// has been removed.
+pub fn write_heap_snapshot(
+    path: &CStr,
+    budget_ms: f64,
+    probe: Option<&StopProbe>,
+) -> Result<u64, SnapshotFailure> {
+    let mut errno: c_int = 0;
+    let probe = StopProbe::as_context(probe);
+    // SAFETY: `path` is NUL-terminated and `probe` alive for the call; `errno` is a local.
+    let count =
+        unsafe { leakwatch_heap_snapshot_write(path.as_ptr(), budget_ms, probe, &mut errno) };
+    u64::try_from(count).map_err(|_| SnapshotFailure::from_code(count, errno))
+}
+
+/// Releases V8's object-id map (see the shim); JS thread, outside any GC.
+pub fn clear_heap_object_ids() {
+    // SAFETY: no arguments; the shim checks for a current isolate.
+    unsafe { leakwatch_heap_clear_object_ids() }
+}
+
+/// Called by the shim once before the node walk, on the JS thread, during `walk_heap_snapshot`.
+#[no_mangle]
+extern "C" fn leakwatch_heap_reserve(context: *mut c_void, count: usize) -> bool {
+    if context.is_null() {
+        return false;
+    }
+    catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as in `leakwatch_on_heap_node`: the live `&mut &mut dyn HeapNodeSink` of
+        // `walk_heap_snapshot`.
+        let sink = unsafe { &mut *(context as *mut &mut dyn HeapNodeSink) };
+        sink.reserve(count)
+    }))
+    .unwrap_or(false)
 }
 
 /// Called by the shim once after the node walk, on the JS thread, during `walk_heap_snapshot`.

@@ -104,6 +104,12 @@ leakwatch.configure();
 const evidence: leakwatch.EffectiveOptions = leakwatch.configure({ diffOnLeak: true, diffMaxHeapBytes: 256 * 2 ** 20, snapshot: { dir: '/var/tmp', maxFiles: 3, minFreeBytes: 2 ** 30, minIntervalMs: 3_600_000 } });
 const snapshotDir: string | undefined = evidence.snapshot === false ? undefined : evidence.snapshot.dir;
 const snapshotFile: string = leakwatch.writeSnapshot() + leakwatch.writeSnapshot('/tmp/x.heapsnapshot');
+const forced: string = leakwatch.writeSnapshot('/tmp', { force: true, budgetMs: 30_000 }) + leakwatch.writeSnapshot({ force: true });
+const budget: number = leakwatch.configure({ snapshotBudgetMs: 10_000 }).snapshotBudgetMs;
+const guarded: leakwatch.ErrorCode[] = ['ERR_LEAKWATCH_SNAPSHOT_MEMORY', 'ERR_LEAKWATCH_SNAPSHOT_ABORTED'];
+const bounded: leakwatch.HeapDiff = new leakwatch.HeapDiff({ budgetMs: 5_000 });
+// @ts-expect-error force is a boolean
+leakwatch.writeSnapshot('/tmp', { force: 'yes' });
 leakwatch.on('leak', (r) => {
   const growth: leakwatch.HeapGrowth[] = r.topGrowth ?? [];
   const line: [string, number, number, number, number] | undefined = growth[0] && [growth[0].what, growth[0].addedCount, growth[0].addedBytes, growth[0].removedCount, growth[0].netBytes];

@@ -1,6 +1,9 @@
 //! `NativeHeapDiff`: two heap snapshot walks and the core's comparison (lib/heap-diff.js and
 //! memwatch.js wrap it). Runs on the JS thread that created it.
 
+use std::cell::Cell;
+use std::ffi::CString;
+
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -8,7 +11,122 @@ use super::monitor::during_own_snapshot;
 use crate::core::heap_diff::{
     self, human_size, DiffDetail, HeapDiffResult, HeapPicture, NameTable, Naming, NodeType,
 };
-use crate::ffi::{self, HeapNodeSink};
+use crate::ffi::{self, HeapNodeSink, SnapshotFailure, StopProbe};
+
+thread_local! {
+    /// leakwatch pictures alive on this thread that a later snapshot will be compared with.
+    /// V8's object-id map is per isolate and Node runs one isolate per thread (the main
+    /// thread, each worker), so a per-thread count is a per-isolate count.
+    static LIVE_PICTURES: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A picture counted as alive: while one is, V8's object ids must stay stable (its nodes
+/// are matched by id with the next snapshot's), so the id map is kept; when the last one
+/// goes, the map is released.
+struct LivePicture {
+    picture: HeapPicture,
+}
+
+impl LivePicture {
+    fn new(picture: HeapPicture) -> LivePicture {
+        let _ = LIVE_PICTURES.try_with(|n| n.set(n.get().saturating_add(1)));
+        LivePicture { picture }
+    }
+}
+
+impl Drop for LivePicture {
+    // JS thread: end(), release(), or the finalizer of a NativeHeapDiff (napi runs those
+    // outside the GC).
+    fn drop(&mut self) {
+        let _ = LIVE_PICTURES.try_with(|n| n.set(n.get().saturating_sub(1)));
+        release_object_ids_if_idle();
+    }
+}
+
+/// Releases V8's object-id map unless a picture is alive. After any snapshot (leakwatch's own
+/// or one of V8's JS API) V8 tracks every object the GC moves, which makes every later GC
+/// several times slower until released. `LEAKWATCH_BENCH_NO_RELEASE=1` keeps the map (and
+/// the shim skips malloc_trim), for bench/snapshot.js's "before the fix" rows only.
+pub(crate) fn release_object_ids_if_idle() {
+    let idle = LIVE_PICTURES.try_with(|n| n.get() == 0).unwrap_or(false);
+    if idle && std::env::var_os("LEAKWATCH_BENCH_NO_RELEASE").is_none() {
+        ffi::clear_heap_object_ids();
+    }
+}
+
+/// `budgetMs` as the shim wants it: absent or NaN means no limit.
+fn budget(budget_ms: Option<f64>) -> f64 {
+    match budget_ms {
+        Some(ms) if !ms.is_nan() => ms.max(0.0),
+        _ => f64::INFINITY,
+    }
+}
+
+fn snapshot_error(env: &Env, failure: SnapshotFailure, budget_ms: f64) -> Error {
+    match failure {
+        SnapshotFailure::Unavailable => throw_with_code(
+            env,
+            "leakwatch: V8 could not take a heap snapshot on this thread",
+            "ERR_LEAKWATCH_HEAP_SNAPSHOT",
+        ),
+        SnapshotFailure::OverBudget => throw_with_code(
+            env,
+            &format!(
+                "leakwatch: heap snapshot aborted: it ran past its time budget ({budget_ms} ms)"
+            ),
+            "ERR_LEAKWATCH_SNAPSHOT_ABORTED",
+        ),
+        SnapshotFailure::Terminating => throw_with_code(
+            env,
+            "leakwatch: heap snapshot aborted: this thread is terminating",
+            "ERR_LEAKWATCH_SNAPSHOT_ABORTED",
+        ),
+        SnapshotFailure::NoMemory => throw_with_code(
+            env,
+            "leakwatch: heap snapshot skipped: not enough memory for its picture",
+            "ERR_LEAKWATCH_SNAPSHOT_MEMORY",
+        ),
+        SnapshotFailure::WriteFailed(errno) => throw_with_code(
+            env,
+            &format!(
+                "leakwatch: could not write the heap snapshot: {}",
+                std::io::Error::from_raw_os_error(errno)
+            ),
+            "ERR_LEAKWATCH_SNAPSHOT_WRITE",
+        ),
+    }
+}
+
+/// Takes a heap snapshot and writes it to `path` (DevTools format), under `budgetMs`; returns
+/// the number of heap nodes. On failure nothing is left at `path` and the error's code says
+/// why: `ERR_LEAKWATCH_SNAPSHOT_ABORTED` (budget, terminating), `ERR_LEAKWATCH_SNAPSHOT_WRITE`,
+/// `ERR_LEAKWATCH_HEAP_SNAPSHOT`. JS thread. lib/evidence.js does the temp file and rename.
+#[napi(catch_unwind)]
+pub fn write_heap_snapshot_file(env: Env, path: String, budget_ms: Option<f64>) -> Result<f64> {
+    let Ok(path) = CString::new(path) else {
+        return Err(throw_with_code(
+            &env,
+            "leakwatch: a snapshot path must not contain NUL characters",
+            "ERR_LEAKWATCH_INVALID_VALUE",
+        ));
+    };
+    let budget_ms = budget(budget_ms);
+    let probe = StopProbe::new(&env);
+    let written = during_own_snapshot(&env, || {
+        ffi::write_heap_snapshot(&path, budget_ms, probe.as_ref())
+    });
+    release_object_ids_if_idle();
+    match written {
+        Ok(nodes) => Ok(nodes as f64),
+        Err(failure) => Err(snapshot_error(&env, failure, budget_ms)),
+    }
+}
+
+/// How many leakwatch pictures are alive on this thread (tests and the benchmark).
+#[napi(catch_unwind)]
+pub fn live_heap_pictures() -> u32 {
+    LIVE_PICTURES.try_with(|n| n.get()).unwrap_or(0)
+}
 
 #[napi(object)]
 pub struct HeapTotalsPayload {
@@ -113,6 +231,10 @@ struct GrowthSink<'a> {
 const MAX_PATH_TARGETS: usize = 100_000;
 
 impl HeapNodeSink for GrowthSink<'_> {
+    fn reserve(&mut self, nodes: usize) -> bool {
+        self.picture.try_reserve(nodes)
+    }
+
     fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64) {
         self.picture
             .push(self.names, id, NodeType::from_v8(kind), name, self_size);
@@ -146,23 +268,28 @@ struct PictureSink<'a> {
 }
 
 impl HeapNodeSink for PictureSink<'_> {
+    fn reserve(&mut self, nodes: usize) -> bool {
+        self.picture.try_reserve(nodes)
+    }
+
     fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64) {
         self.picture
             .push(self.names, id, NodeType::from_v8(kind), name, self_size);
     }
 }
 
-fn take_picture(env: &Env, names: &mut NameTable) -> Result<HeapPicture> {
+/// Takes a picture. The caller decides whether it stays alive (a "before") or not.
+fn take_picture(env: &Env, names: &mut NameTable, budget_ms: f64) -> Result<HeapPicture> {
     let mut sink = PictureSink {
         names,
         picture: HeapPicture::with_capacity(0),
     };
-    if during_own_snapshot(env, || ffi::walk_heap_snapshot(&mut sink)).is_none() {
-        return Err(throw_with_code(
-            env,
-            "leakwatch: V8 could not take a heap snapshot on this thread",
-            "ERR_LEAKWATCH_HEAP_SNAPSHOT",
-        ));
+    let probe = StopProbe::new(env);
+    if let Err(failure) = during_own_snapshot(env, || {
+        ffi::walk_heap_snapshot(&mut sink, budget_ms, probe.as_ref())
+    }) {
+        release_object_ids_if_idle();
+        return Err(snapshot_error(env, failure, budget_ms));
     }
     let mut picture = sink.picture;
     picture.finish();
@@ -179,26 +306,30 @@ fn throw_with_code(env: &Env, message: &str, code: &str) -> Error {
 #[napi(js_name = "NativeHeapDiff")]
 pub struct NativeHeapDiff {
     names: NameTable,
-    before: Option<HeapPicture>,
+    before: Option<LivePicture>,
     naming: Naming,
+    budget_ms: f64,
 }
 
 #[napi]
 impl NativeHeapDiff {
     /// Takes the "before" picture. `naming` is `"memwatch"` for node-memwatch's `what` names,
-    /// anything else for leakwatch's own.
+    /// anything else for leakwatch's own. `budgetMs` bounds each snapshot in time (absent: no
+    /// bound); every snapshot is aborted when the thread is terminating.
     #[napi(constructor, catch_unwind)]
-    pub fn new(env: Env, naming: Option<String>) -> Result<Self> {
+    pub fn new(env: Env, naming: Option<String>, budget_ms: Option<f64>) -> Result<Self> {
         let naming = match naming.as_deref() {
             Some("memwatch") => Naming::Memwatch,
             _ => Naming::DevTools,
         };
+        let budget_ms = budget(budget_ms);
         let mut names = NameTable::new();
-        let before = take_picture(&env, &mut names)?;
+        let before = take_picture(&env, &mut names, budget_ms)?;
         Ok(NativeHeapDiff {
             names,
-            before: Some(before),
+            before: Some(LivePicture::new(before)),
             naming,
+            budget_ms,
         })
     }
 
@@ -215,8 +346,9 @@ impl NativeHeapDiff {
                 ))
             }
         };
-        let after = take_picture(&env, &mut self.names)?;
-        let result = heap_diff::diff(&before, &after, &self.names, self.naming);
+        // On failure `before` is dropped with the error: the diff is over either way.
+        let after = take_picture(&env, &mut self.names, self.budget_ms)?;
+        let result = heap_diff::diff(&before.picture, &after, &self.names, self.naming);
         drop((before, after));
         self.names = NameTable::new();
         Ok(HeapDiffPayload::new(result))
@@ -236,28 +368,29 @@ impl NativeHeapDiff {
         };
         let mut sink = GrowthSink {
             names: &mut self.names,
-            before: &before,
-            picture: HeapPicture::with_capacity(before.node_count()),
+            before: &before.picture,
+            // Sized by `reserve` once V8 says how many nodes there are (never an abort).
+            picture: HeapPicture::with_capacity(0),
             top: top.clamp(1, 100) as usize,
             growth: Vec::new(),
             targets: Vec::new(),
             paths: Vec::new(),
         };
-        let walked = during_own_snapshot(&env, || ffi::walk_heap_snapshot(&mut sink)).is_some();
+        let budget_ms = self.budget_ms;
+        let probe = StopProbe::new(&env);
+        let walked = during_own_snapshot(&env, || {
+            ffi::walk_heap_snapshot(&mut sink, budget_ms, probe.as_ref())
+        });
         let GrowthSink {
             mut picture,
             growth,
             paths,
             ..
         } = sink;
-        if !walked {
+        if let Err(failure) = walked {
             // Keep the "before" picture: a later attempt may succeed.
             self.before = Some(before);
-            return Err(throw_with_code(
-                &env,
-                "leakwatch: V8 could not take a heap snapshot on this thread",
-                "ERR_LEAKWATCH_HEAP_SNAPSHOT",
-            ));
+            return Err(snapshot_error(&env, failure, budget_ms));
         }
         picture.finish();
         let payload = LeakGrowthPayload {
@@ -272,11 +405,29 @@ impl NativeHeapDiff {
                 })
                 .collect(),
             retainer_paths: paths,
-            before_nodes: before.node_count() as f64,
+            before_nodes: before.picture.node_count() as f64,
             after_nodes: picture.node_count() as f64,
         };
-        self.before = Some(picture);
+        // The new "before" is counted before the old one goes: the id map must not be
+        // released between them.
+        self.before = Some(LivePicture::new(picture));
+        drop(before);
         Ok(payload)
+    }
+
+    /// Forgets the "before" picture now (rather than when this object is collected), so V8's
+    /// object-id map can be released; `ended` is `true` afterwards. Idempotent.
+    #[napi(catch_unwind)]
+    pub fn release(&mut self) {
+        self.before = None;
+    }
+
+    /// Heap nodes in the "before" picture (0 once ended).
+    #[napi(getter, catch_unwind)]
+    pub fn before_nodes(&self) -> f64 {
+        self.before
+            .as_ref()
+            .map_or(0.0, |b| b.picture.node_count() as f64)
     }
 
     /// `true` once `end()` has been called.

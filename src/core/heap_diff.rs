@@ -206,6 +206,12 @@ impl HeapPicture {
         self.size_bytes += self_size as f64;
     }
 
+    /// Makes room for `nodes` more nodes up front; `false` (nothing changed) when the memory
+    /// cannot be had, instead of an abort on a later push.
+    pub fn try_reserve(&mut self, nodes: usize) -> bool {
+        self.nodes.try_reserve_exact(nodes).is_ok()
+    }
+
     /// Sorts by id (V8 lists nodes in heap order, not id order) and releases spare capacity.
     pub fn finish(&mut self) {
         if !self.sorted {
@@ -451,6 +457,17 @@ fn significant(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_impossible_reservation_is_refused_and_the_picture_stays_usable() {
+        let mut names = NameTable::new();
+        let mut p = HeapPicture::with_capacity(0);
+        assert!(!p.try_reserve(usize::MAX));
+        assert!(p.try_reserve(2));
+        p.push(&mut names, 3, NodeType::Object, "A", 16.0);
+        p.finish();
+        assert_eq!(p.node_count(), 1);
+    }
 
     fn picture(names: &mut NameTable, nodes: &[(u32, NodeType, &str, f64)]) -> HeapPicture {
         let mut p = HeapPicture::with_capacity(nodes.len());

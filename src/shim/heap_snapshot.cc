@@ -6,15 +6,90 @@
 #include "heap_snapshot.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <string>
-#include <unordered_set>
 #include <vector>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <v8.h>
 #include <v8-profiler.h>
 #include <v8-version.h>
 
 namespace {
+
+// Gives glibc's free lists back to the system: a snapshot's ~1.2 KB per heap node is freed by
+// Delete() but glibc keeps it (RSS stays up by the snapshot's size) until trimmed.
+// LEAKWATCH_BENCH_NO_RELEASE=1 skips it, for bench/snapshot.js's "before the fix" rows only
+// (read once: getenv is not safe against a concurrent setenv).
+void give_memory_back() {
+#ifdef __GLIBC__
+  static const bool skip = std::getenv("LEAKWATCH_BENCH_NO_RELEASE") != nullptr;
+  if (!skip) malloc_trim(0);
+#endif
+}
+
+// Stops a snapshot (V8's generation through its ActivityControl, our serialisation and path
+// search by polling) when it runs past its time budget or the thread is being terminated
+// (worker.terminate(), process exit): either way nobody wants the result any more.
+class SnapshotControl final : public v8::ActivityControl {
+ public:
+  SnapshotControl(v8::Isolate* isolate, double budget_ms, void* probe)
+      : isolate_(isolate),
+        probe_(probe),
+        unlimited_(!(budget_ms < 1e12)),  // NaN, Infinity, 30 years: no time limit
+        deadline_(std::chrono::steady_clock::now() +
+                  std::chrono::microseconds(unlimited_ ? 0 : static_cast<int64_t>(
+                                                                 std::max(budget_ms, 0.0) * 1000))) {}
+
+  // JS thread, inside TakeHeapSnapshot (between GCs, never inside one).
+  ControlOption ReportProgressValue(uint32_t, uint32_t) override {
+    return should_stop() ? kAbort : kContinue;
+  }
+
+  bool should_stop() {
+    if (outcome_ == 0) {
+      if (isolate_->IsExecutionTerminating() ||
+          (probe_ != nullptr && leakwatch_env_stopping(probe_))) {
+        outcome_ = LEAKWATCH_SNAPSHOT_TERMINATING;
+      } else if (!unlimited_ && std::chrono::steady_clock::now() > deadline_) {
+        outcome_ = LEAKWATCH_SNAPSHOT_OVER_BUDGET;
+      }
+    }
+    return outcome_ != 0;
+  }
+
+  // 0 while running; the LEAKWATCH_SNAPSHOT_* code of why it stopped.
+  int64_t outcome() const { return outcome_; }
+
+ private:
+  v8::Isolate* isolate_;
+  void* probe_;
+  bool unlimited_;
+  std::chrono::steady_clock::time_point deadline_;
+  int64_t outcome_ = 0;
+};
+
+// Takes a snapshot under `control`. Returns nullptr when V8 gave none (aborted or failed).
+// The ActivityControl overload has the same meaning in the headers of Node 20, 22, 24 and 26
+// (V8 11.3, 12.4, 13.6, 14.6; its resolver parameter's type changed in 14, nullptr suits
+// both): no resolver, internals hidden, numeric values not captured (V8's defaults); and it
+// keeps V8's HeapSnapshotOptions (whose size differs between lines) off our stack.
+const v8::HeapSnapshot* take_snapshot(v8::HeapProfiler* profiler, SnapshotControl* control) {
+  return profiler->TakeHeapSnapshot(control, nullptr, true, false);
+}
+
+void delete_snapshot(const v8::HeapSnapshot* snapshot) {
+  // Delete() only takes a non-const pointer; the snapshot is ours and nothing else holds it.
+  const_cast<v8::HeapSnapshot*>(snapshot)->Delete();
+  give_memory_back();
+}
 
 // A fresh HandleScope every so many nodes: GetName() creates a handle per call, and one
 // scope for a million nodes would keep a million handles alive until the walk ends.
@@ -54,8 +129,9 @@ void walk(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, void* context)
   }
 }
 
-// Retainer-path search limits: memory is about 60 bytes per visited node, so the search gives
-// up (reporting the paths found so far) rather than grow without bound on a huge heap.
+// Retainer-path search limits: memory is about 40 bytes per node it may visit (allocated up
+// front), time is the snapshot's budget; the search gives up (reporting the paths found so
+// far) rather than grow without bound on a huge heap.
 constexpr size_t kMaxVisited = 4'000'000;
 constexpr size_t kMaxEdges = 40'000'000;
 constexpr size_t kMaxPaths = 3;
@@ -135,7 +211,7 @@ std::string edge_label(v8::Isolate* isolate, const v8::HeapGraphEdge* edge) {
 
 // "global → cache (Map) → table (system / OrderedHashMap) → [7] (LeakyThing)": the root's
 // child first, then one "edge (node)" per hop.
-std::string format_path(v8::Isolate* isolate, const std::vector<Visit>& order, int32_t at) {
+std::string format_path(v8::Isolate* isolate, const Visit* order, int32_t at) {
   v8::HandleScope scope(isolate);
   std::vector<int32_t> chain;
   for (int32_t i = at; i > 0; i = order[i].parent) chain.push_back(i);
@@ -172,22 +248,76 @@ std::string path_shape(const std::string& path) {
   return shape;
 }
 
+// The search's memory, allocated up front with malloc (never std containers: built with
+// -fno-exceptions, a failed growth would abort the process): the BFS queue, kept whole for the
+// parent links, and an open-addressing set of the nodes seen. About 40 bytes per node it may
+// visit; when that cannot be had there is no search.
+class SearchMemory {
+ public:
+  explicit SearchMemory(size_t capacity)
+      : capacity_(capacity),
+        shift_(shift_for(capacity)),
+        slots_(size_t{1} << (64 - shift_)),
+        order_(static_cast<Visit*>(std::malloc(capacity * sizeof(Visit)))),
+        seen_(static_cast<const v8::HeapGraphNode**>(std::calloc(slots_, sizeof(void*)))) {}
+  ~SearchMemory() {
+    std::free(order_);
+    std::free(seen_);
+  }
+  SearchMemory(const SearchMemory&) = delete;
+  SearchMemory& operator=(const SearchMemory&) = delete;
+
+  bool ok() const { return order_ != nullptr && seen_ != nullptr; }
+  Visit* order() { return order_; }
+  size_t capacity() const { return capacity_; }
+
+  // Adds `node` to the seen set; false when it was there already.
+  bool insert(const v8::HeapGraphNode* node) {
+    // Fibonacci hashing: the product's high bits depend on every bit of the pointer.
+    size_t i = static_cast<size_t>(
+        (static_cast<uint64_t>(reinterpret_cast<uintptr_t>(node)) * 0x9E3779B97F4A7C15ull) >> shift_);
+    while (seen_[i] != nullptr) {
+      if (seen_[i] == node) return false;
+      i = (i + 1) & (slots_ - 1);
+    }
+    seen_[i] = node;
+    return true;
+  }
+
+ private:
+  // 64 - log2(slots), for a power of two of slots at least twice the capacity: the set never
+  // fills past half.
+  static int shift_for(size_t capacity) {
+    int bits = 4;
+    while ((size_t{1} << bits) < 2 * capacity) bits++;
+    return 64 - bits;
+  }
+  size_t capacity_;
+  int shift_;
+  size_t slots_;
+  Visit* order_;
+  const v8::HeapGraphNode** seen_;
+};
+
+// How often (in visited nodes) the search looks at the clock and the termination flag.
+constexpr size_t kVisitsPerCheck = 4096;
+
 void find_retainer_paths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
-                         const uint32_t* ids, size_t id_count, void* context) {
+                         const uint32_t* ids, size_t id_count, SnapshotControl* control,
+                         void* context) {
   const v8::HeapGraphNode* root = snapshot->GetRoot();
   if (root == nullptr) return;
-  const size_t expected =
-      std::min(static_cast<size_t>(snapshot->GetNodesCount()), kMaxVisited);
-  std::vector<Visit> order;  // the BFS queue, kept whole for the parent links
-  order.reserve(expected);
-  std::unordered_set<const v8::HeapGraphNode*> seen;
-  seen.reserve(expected);
-  order.push_back({root, -1, -1});
-  seen.insert(root);
+  SearchMemory memory(std::min(static_cast<size_t>(snapshot->GetNodesCount()) + 1, kMaxVisited));
+  if (!memory.ok()) return;
+  Visit* order = memory.order();
+  size_t visited = 0;
+  order[visited++] = {root, -1, -1};
+  memory.insert(root);
   std::vector<std::string> shapes;
   size_t edges = 0;
   size_t tried = 0;
-  for (size_t head = 0; head < order.size(); head++) {
+  for (size_t head = 0; head < visited; head++) {
+    if (head % kVisitsPerCheck == 0 && control->should_stop()) return;
     const v8::HeapGraphNode* node = order[head].node;
     const int children = node->GetChildrenCount();
     for (int i = 0; i < children; i++) {
@@ -198,12 +328,12 @@ void find_retainer_paths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
       if (edge->GetType() == v8::HeapGraphEdge::kWeak) continue;
       if (edge->GetType() == v8::HeapGraphEdge::kShortcut && head != 0) continue;
       const v8::HeapGraphNode* to = edge->GetToNode();
-      if (to == nullptr || !seen.insert(to).second) continue;
-      if (order.size() >= kMaxVisited) return;
-      order.push_back({to, static_cast<int32_t>(head), i});
+      if (to == nullptr || !memory.insert(to)) continue;
+      if (visited >= memory.capacity()) return;
+      order[visited++] = {to, static_cast<int32_t>(head), i};
       const uint32_t id = static_cast<uint32_t>(to->GetId());
       if (!std::binary_search(ids, ids + id_count, id)) continue;
-      std::string path = format_path(isolate, order, static_cast<int32_t>(order.size() - 1));
+      std::string path = format_path(isolate, order, static_cast<int32_t>(visited - 1));
       std::string shape = path_shape(path);
       if (std::find(shapes.begin(), shapes.end(), shape) == shapes.end()) {
         shapes.push_back(shape);
@@ -215,32 +345,108 @@ void find_retainer_paths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
   }
 }
 
+// Serialises a snapshot into an open file, in Chrome DevTools' JSON format, checking every
+// write and the control between chunks.
+class FileOutputStream final : public v8::OutputStream {
+ public:
+  FileOutputStream(FILE* file, SnapshotControl* control) : file_(file), control_(control) {}
+  int GetChunkSize() override { return 64 * 1024; }
+  void EndOfStream() override {}
+  // JS thread, inside HeapSnapshot::Serialize.
+  WriteResult WriteAsciiChunk(char* data, int size) override {
+    if (control_->should_stop()) return kAbort;
+    if (std::fwrite(data, 1, static_cast<size_t>(size), file_) != static_cast<size_t>(size)) {
+      error_ = errno == 0 ? EIO : errno;
+      return kAbort;
+    }
+    return kContinue;
+  }
+  int error() const { return error_; }
+
+ private:
+  FILE* file_;
+  SnapshotControl* control_;
+  int error_ = 0;
+};
+
 }  // namespace
 
 extern "C" {
 
-int64_t leakwatch_heap_snapshot_walk(void* context) {
+int64_t leakwatch_heap_snapshot_walk(void* context, double budget_ms, void* probe) {
   v8::Isolate* isolate = v8::Isolate::GetCurrent();
-  if (isolate == nullptr) return -1;
+  if (isolate == nullptr) return LEAKWATCH_SNAPSHOT_UNAVAILABLE;
   v8::HeapProfiler* profiler = isolate->GetHeapProfiler();
-  if (profiler == nullptr) return -1;
+  if (profiler == nullptr) return LEAKWATCH_SNAPSHOT_UNAVAILABLE;
   v8::HandleScope scope(isolate);
-  // The default options have the same meaning on V8 11 (Node 20) through 14 (Node 26):
-  // regular mode, numeric values hidden. Taking the snapshot runs full GCs first, so only
-  // live objects are in it.
-  const v8::HeapSnapshot* snapshot = profiler->TakeHeapSnapshot();
-  if (snapshot == nullptr) return -1;
+  SnapshotControl control(isolate, budget_ms, probe);
+  // Taking the snapshot runs full GCs first, so only live objects are in it.
+  const v8::HeapSnapshot* snapshot = take_snapshot(profiler, &control);
+  if (snapshot == nullptr) {
+    give_memory_back();  // what V8 built before it stopped
+    return control.outcome() != 0 ? control.outcome() : LEAKWATCH_SNAPSHOT_UNAVAILABLE;
+  }
   const int64_t count = snapshot->GetNodesCount();
+  if (!leakwatch_heap_reserve(context, static_cast<size_t>(count))) {
+    delete_snapshot(snapshot);
+    return LEAKWATCH_SNAPSHOT_NO_MEMORY;
+  }
   walk(isolate, snapshot, context);
   const uint32_t* ids = nullptr;
   size_t id_count = 0;
   leakwatch_heap_path_targets(context, &ids, &id_count);
   if (ids != nullptr && id_count > 0) {
-    find_retainer_paths(isolate, snapshot, ids, id_count, context);
+    // Past the budget the picture is still whole: only the paths not found yet are lost.
+    find_retainer_paths(isolate, snapshot, ids, id_count, &control, context);
   }
-  // Delete() only takes a non-const pointer; the snapshot is ours and nothing else holds it.
-  const_cast<v8::HeapSnapshot*>(snapshot)->Delete();
+  delete_snapshot(snapshot);
   return count;
+}
+
+int64_t leakwatch_heap_snapshot_write(const char* path, double budget_ms, void* probe,
+                                      int* error_number) {
+  if (error_number != nullptr) *error_number = 0;
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (isolate == nullptr || path == nullptr) return LEAKWATCH_SNAPSHOT_UNAVAILABLE;
+  v8::HeapProfiler* profiler = isolate->GetHeapProfiler();
+  if (profiler == nullptr) return LEAKWATCH_SNAPSHOT_UNAVAILABLE;
+  FILE* file = std::fopen(path, "wb");
+  if (file == nullptr) {
+    if (error_number != nullptr) *error_number = errno;
+    return LEAKWATCH_SNAPSHOT_WRITE_FAILED;
+  }
+  v8::HandleScope scope(isolate);
+  SnapshotControl control(isolate, budget_ms, probe);
+  const v8::HeapSnapshot* snapshot = take_snapshot(profiler, &control);
+  int64_t result = LEAKWATCH_SNAPSHOT_UNAVAILABLE;
+  int error = 0;
+  if (snapshot != nullptr) {
+    FileOutputStream stream(file, &control);
+    snapshot->Serialize(&stream, v8::HeapSnapshot::kJSON);
+    result = snapshot->GetNodesCount();
+    error = stream.error();
+    delete_snapshot(snapshot);
+  } else {
+    give_memory_back();
+  }
+  if (std::fclose(file) != 0 && error == 0) error = errno == 0 ? EIO : errno;
+  if (control.outcome() != 0) {
+    result = control.outcome();
+  } else if (error != 0) {
+    result = LEAKWATCH_SNAPSHOT_WRITE_FAILED;
+  }
+  if (result < 0) std::remove(path);  // never leave a half-written file behind
+  if (error_number != nullptr) *error_number = error;
+  return result;
+}
+
+void leakwatch_heap_clear_object_ids(void) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (isolate == nullptr) return;
+  v8::HeapProfiler* profiler = isolate->GetHeapProfiler();
+  if (profiler == nullptr) return;
+  profiler->ClearObjectIds();
+  give_memory_back();  // the id map: ~40 bytes per object the GC has moved
 }
 
 }  // extern "C"
