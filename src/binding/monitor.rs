@@ -404,35 +404,28 @@ pub fn monitor_configure(
 }
 
 /// Marks the GCs V8 runs while `take` takes a heap snapshot as leakwatch's own
-/// (`GcSample::own_snapshot`). Every native snapshot path (HeapDiff, `diffOnLeak`) goes
-/// through here; without a monitor in this environment `take` just runs.
+/// (`GcSample::own_snapshot`: not `stats`, only counted). Every snapshot leakwatch takes
+/// (HeapDiff, `diffOnLeak`, `snapshot`, `writeSnapshot()`) goes through here; without a
+/// monitor in this environment `take` just runs.
 pub(crate) fn during_own_snapshot<T>(env: &Env, take: impl FnOnce() -> T) -> T {
-    let shared = with_monitor(env, |m| Ok(m.shared.clone())).ok();
-    if let Some(shared) = &shared {
+    /// Unmarks on drop, so a panic inside `take` cannot leave every later GC marked.
+    struct Marked(Option<Arc<Shared>>);
+    impl Drop for Marked {
+        fn drop(&mut self) {
+            if let Some(shared) = &self.0 {
+                let mut pending = shared.pending.lock();
+                pending.snapshot_depth = pending.snapshot_depth.saturating_sub(1);
+            }
+        }
+    }
+    let marked = Marked(with_monitor(env, |m| Ok(m.shared.clone())).ok());
+    if let Some(shared) = &marked.0 {
         let mut pending = shared.pending.lock();
         pending.snapshot_depth = pending.snapshot_depth.saturating_add(1);
     }
     let result = take();
-    if let Some(shared) = &shared {
-        let mut pending = shared.pending.lock();
-        pending.snapshot_depth = pending.snapshot_depth.saturating_sub(1);
-    }
+    drop(marked);
     result
-}
-
-/// The same marking for a snapshot index.js takes itself (`v8.writeHeapSnapshot` for
-/// `writeSnapshot()` and the `snapshot` option): `true` before, `false` after.
-#[napi(catch_unwind)]
-pub fn monitor_snapshot_gcs(env: Env, begin: bool) -> Result<()> {
-    with_monitor(&env, |m| {
-        let mut pending = m.shared.pending.lock();
-        pending.snapshot_depth = if begin {
-            pending.snapshot_depth.saturating_add(1)
-        } else {
-            pending.snapshot_depth.saturating_sub(1)
-        };
-        Ok(())
-    })
 }
 
 /// Replaces the live detector (its state starts over) and returns the effective options.
