@@ -4,6 +4,7 @@ pub mod detector;
 pub mod error;
 pub mod event_queue;
 pub mod gc_sample;
+pub mod gypi;
 pub mod heap_diff;
 pub mod trend;
 
