@@ -226,7 +226,9 @@ impl HeapPicture {
     /// Sorts by id (V8 lists nodes in heap order, not id order) and releases spare capacity.
     pub fn finish(&mut self) {
         if !self.sorted {
-            self.nodes.sort_unstable_by_key(|n| n.id);
+            // Stable sort: it finds the long sorted runs V8 gives (a few hundred nodes out of
+            // place in a million) and merges them, several times faster than a quicksort here.
+            self.nodes.sort_by_key(|n| n.id);
             // Ids are unique per snapshot; a duplicate would only be counted once.
             self.nodes.dedup_by_key(|n| n.id);
             self.sorted = true;
