@@ -2,7 +2,9 @@
 // HeapDiff benchmark: leakwatch's HeapDiff against its floor (V8's own snapshot cost) and
 // against @airbnb/node-memwatch's HeapDiff, side by side in one run.
 //
-//   node bench/heapdiff.js [--rounds 3] [--big] [--sizes 500000,…] [--json]
+//   node bench/heapdiff.js [--rounds 3] [--reps 2] [--big] [--sizes 500000,…] [--json]
+//
+// --big adds a 2M-object heap (≈ 10 min more); --sizes replaces the array sizes.
 //
 // The floor is what no HeapDiff can beat: the two V8 heap snapshots it needs, taken and
 // deleted bare (TakeHeapSnapshot + Delete, no walk, no diff), in the same process, on the same
@@ -11,12 +13,12 @@
 // One child process per (tool, heap, round); the tools alternate round by round. A child
 // builds the heap (N small class instances in an array, or a linked list) and runs one
 // HeapDiff, whose peak RSS it reads right after (the process's peak up to then, the heap
-// included; the RSS just before is printed as "heap"). Then it times B A A B: the floor (B)
-// and the tool's HeapDiff (A), twice each, so a drift of the machine (other load, a warming
-// JIT) falls on both alike. V8's object-id map is cleared before each, so each starts as the
-// first snapshot of a process does. Wall time and CPU time (all threads) are both reported:
-// on a shared machine the CPU ratio is the steadier one. A child killed by a signal is
-// recorded as a crash.
+// included; the RSS just before is printed as "heap"). Then it times B A A B, A B B A, …
+// (--reps such groups, default 2): the floor (B) and the tool's HeapDiff (A), so a drift of
+// the machine (other load, a warming JIT) falls on both alike. V8's object-id map is cleared
+// before each, so each starts as the first snapshot of a process does. Wall time and CPU time
+// (all threads) are both reported: on a shared machine the CPU ratio is the steadier one. A
+// child killed by a signal is recorded as a crash.
 // Results: a markdown table on stdout and bench/results/heapdiff-latest.json.
 
 const { spawn } = require('node:child_process');
@@ -28,7 +30,7 @@ const CHILD_TIMEOUT_MS = 900_000;
 const GOAL_VS_FLOOR = 1.15;
 
 function child() {
-  const [tool, shape, n] = [process.argv[3], process.argv[4], Number(process.argv[5])];
+  const [tool, shape, n, reps] = [process.argv[3], process.argv[4], Number(process.argv[5]), Number(process.argv[6])];
   const binding = require(path.join(ROOT, 'lib', 'binding'));
   const { HeapDiff } = tool === 'memwatch' ? require('@airbnb/node-memwatch') : require(ROOT);
   class Item {
@@ -67,9 +69,17 @@ function child() {
   // profiler, which would fall on whichever kind ran first.
   const floors = [];
   const diffs = [];
-  floors.push(floor());
-  diffs.push(heapDiff(), heapDiff());
-  floors.push(floor());
+  for (let k = 0; k < reps; k++) {
+    if (k % 2 === 0) {
+      floors.push(floor());
+      diffs.push(heapDiff(), heapDiff());
+      floors.push(floor());
+    } else {
+      diffs.push(heapDiff());
+      floors.push(floor(), floor());
+      diffs.push(heapDiff());
+    }
+  }
   const diff = first.value;
   const sizeOf = (d) => d.size_bytes ?? d.sizeBytes;
   const top = diff.change.details.reduce((a, b) => (sizeOf(b) > sizeOf(a) ? b : a));
@@ -88,9 +98,9 @@ function child() {
   );
 }
 
-function run(tool, shape, n) {
+function run(tool, shape, n, reps) {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [__filename, '--child', tool, shape, String(n)], {
+    const p = spawn(process.execPath, [__filename, '--child', tool, shape, String(n), String(reps)], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -144,6 +154,7 @@ async function main() {
   const big = process.argv.includes('--big');
   const sizes = arg('--sizes', big ? '500000,2000000' : '500000').split(',').map(Number);
   const rounds = Number(arg('--rounds', '3'));
+  const reps = Number(arg('--reps', '2'));
   const heaps = [...sizes.map((n) => ['array', n]), ['list', 100_000]];
   let memwatchAvailable = true;
   try {
@@ -159,7 +170,7 @@ async function main() {
       const order = r % 2 === 0 ? ['leakwatch', 'memwatch'] : ['memwatch', 'leakwatch'];
       for (const tool of order) {
         if (tool === 'memwatch' && !memwatchAvailable) continue;
-        const x = await run(tool, shape, n);
+        const x = await run(tool, shape, n, reps);
         rows[tool].push(x);
         process.stderr.write(`${shape} ${n} round ${r} ${tool}: ${JSON.stringify(x)}\n`);
       }
