@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <array>
-#include <utility>
 #include <string>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <v8.h>
@@ -21,8 +21,8 @@ namespace {
 // Nodes per batch handed to Rust, and per HandleScope: GetName() creates a handle per call,
 // and one scope for a million nodes would keep a million handles alive until the walk ends.
 constexpr int kNodesPerBatch = 4096;
-// At most this many distinct (type, name) pairs are cached; past it, names are still right,
-// only slower (each further name is converted and looked up in Rust).
+// The name cache's most slots (at most 3/4 used, ~2 MB); past that, names are still right,
+// only slower (each further distinct name is converted and looked up in Rust every time).
 constexpr size_t kMaxCachedNames = size_t{1} << 16;
 constexpr uint32_t kTypeSlots = 32;
 
@@ -96,8 +96,10 @@ class NameCache {
     bool used = false;
   };
 
+  // Fibonacci hashing of (hash, type); the table never exceeds 2^16 slots.
   static size_t mix(int hash, uint32_t type) {
-    return (static_cast<uint32_t>(hash) ^ (type * 0x9E3779B9u)) * size_t{0x9E3779B97F4A7C15u} >> 16;
+    const uint64_t h = static_cast<uint32_t>(hash) ^ (uint64_t{type} * 0x9E3779B9u);
+    return static_cast<size_t>((h * 0x9E3779B97F4A7C15ull) >> 32);
   }
 
   void fill(size_t at, uint32_t type, v8::Local<v8::String> name, int hash, uint32_t key) {
