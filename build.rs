@@ -2,10 +2,16 @@
 //! The shim uses V8's C++ API, which is outside Node-API's ABI promise, so the result is
 //! tied to one NODE_MODULE_VERSION; we record it so the loader can check before loading.
 
+use std::collections::BTreeMap;
 use std::env;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+// The config.gypi reader, shared with the crate (which unit-tests it and reports the flags).
+#[allow(dead_code)]
+#[path = "src/core/gypi.rs"]
+mod gypi;
 
 fn main() {
     napi_build::setup();
@@ -33,6 +39,13 @@ fn main() {
         "cargo:rerun-if-changed={}",
         include.join("node_version.h").display()
     );
+    println!("cargo:rerun-if-changed=src/core/gypi.rs");
+    let flags = v8_flags(&include);
+    // The loader compares these with the running Node's process.config before any V8 call.
+    println!(
+        "cargo:rustc-env=LEAKWATCH_V8_FLAGS={}",
+        gypi::encode(&flags)
+    );
 
     let mut build = cc::Build::new();
     build
@@ -46,7 +59,7 @@ fn main() {
         .flag("-fno-rtti")
         .flag_if_supported("-Wno-unused-parameter")
         .warnings(true);
-    for define in v8_defines(&include) {
+    for define in gypi::v8_defines(&flags) {
         build.define(define, None);
     }
     build.compile("leakwatch_shim");
@@ -139,19 +152,40 @@ fn cxx_standard(include: &Path, major: u32) -> &'static str {
     }
 }
 
-/// Defines that change V8's object layout must match the Node build (config.gypi).
-fn v8_defines(include: &Path) -> Vec<&'static str> {
-    let config = fs::read_to_string(include.join("config.gypi")).unwrap_or_default();
-    let enabled = |key: &str| {
-        config.contains(&format!("'{key}': 1")) || config.contains(&format!("'{key}': 'true'"))
+/// The V8 build flags of the Node whose headers these are: its config.gypi, else (a header
+/// set without one) the `process.config` of the Node the build runs for. Defines that change
+/// V8's object layout must match that Node's build, so neither found is an error, not a guess.
+fn v8_flags(include: &Path) -> BTreeMap<&'static str, u32> {
+    let config_gypi = include.join("config.gypi");
+    println!("cargo:rerun-if-changed={}", config_gypi.display());
+    let from_gypi = fs::read_to_string(&config_gypi)
+        .map_err(|e| e.to_string())
+        .and_then(|text| gypi::parse(&text))
+        .and_then(|config| gypi::v8_flags(&config));
+    let gypi_error = match from_gypi {
+        Ok(flags) => return flags,
+        Err(e) => e,
     };
-    let mut defines = Vec::new();
-    if enabled("v8_enable_pointer_compression") {
-        defines.push("V8_COMPRESS_POINTERS");
-        defines.push("V8_31BIT_SMIS_ON_64BIT_ARCH");
+    let node = env::var("LEAKWATCH_NODE").unwrap_or_else(|_| "node".into());
+    let from_node = Command::new(&node)
+        .args(["-p", "JSON.stringify(process.config)"])
+        .output()
+        .map_err(|e| e.to_string())
+        .and_then(|o| String::from_utf8(o.stdout).map_err(|e| e.to_string()))
+        .and_then(|text| gypi::parse(text.trim()))
+        .and_then(|config| gypi::v8_flags(&config));
+    match from_node {
+        Ok(flags) => {
+            println!(
+                "cargo:warning=leakwatch: cannot read {} ({gypi_error}); using the V8 flags of `{node}` (process.config) instead",
+                config_gypi.display()
+            );
+            flags
+        }
+        Err(node_error) => panic!(
+            "leakwatch: cannot tell how V8 was built: {} ({gypi_error}), and `{node} -p process.config` failed ({node_error}). \
+             Point NODE_INCLUDE_DIR at the include/node folder of the Node that will load the addon (it holds config.gypi).",
+            config_gypi.display()
+        ),
     }
-    if enabled("v8_enable_sandbox") {
-        defines.push("V8_ENABLE_SANDBOX");
-    }
-    defines
 }

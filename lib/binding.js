@@ -1,7 +1,10 @@
 'use strict';
 // Finds and loads the native addon built for *this* Node. The C++ shim ties a binary to one
 // Node ABI (NODE_MODULE_VERSION): loading a mismatched one would crash on first use, so the
-// ABI is checked from the file name before loading, and again from the binary after.
+// ABI is checked from the file name before loading, and again from the binary after. The shim
+// is also compiled for one V8 object layout (pointer compression, sandbox, …: the V8 build
+// flags of the headers it was built with); those are checked against this Node's
+// process.config before any V8 call.
 
 const fs = require('node:fs');
 const os = require('node:os');
@@ -22,6 +25,48 @@ function mismatch(builtFor, running) {
     `the native addon was built for Node ABI ${builtFor}, but this is Node ${process.version} ` +
       `(ABI ${running}). Rebuild it for this Node: ${REBUILD}.`,
     'ERR_LEAKWATCH_ABI_MISMATCH',
+  );
+}
+
+function flagValue(value) {
+  // config.gypi switches, as process.config has them: 1/0, 'true'/'false', true/false.
+  return value === 1 || value === true || value === '1' || value === 'true' ? 1 : 0;
+}
+
+/** The running Node's V8 build flags. Documented test hook: LEAKWATCH_SIMULATE_V8_FLAGS
+ * ("v8_enable_pointer_compression=1,…") overrides some, to exercise the mismatch error. */
+function runningV8Flags(names) {
+  const variables = (process.config && process.config.variables) || {};
+  const running = Object.fromEntries(names.map((name) => [name, flagValue(variables[name])]));
+  const simulate = process.env.LEAKWATCH_SIMULATE_V8_FLAGS;
+  if (simulate) {
+    for (const entry of simulate.split(',')) {
+      const [name, value] = entry.split('=').map((x) => x.trim());
+      if (!/^[a-z0-9_]+$/.test(name || '') || !/^[01]$/.test(value || '')) {
+        const err = new TypeError(
+          `leakwatch: LEAKWATCH_SIMULATE_V8_FLAGS must be "flag=0|1,…", got ${JSON.stringify(simulate)}`,
+        );
+        err.code = 'ERR_LEAKWATCH_INVALID_TYPE';
+        throw err;
+      }
+      running[name] = Number(value);
+    }
+  }
+  return running;
+}
+
+function checkV8Flags(built) {
+  const names = Object.keys(built).sort();
+  const running = runningV8Flags(names);
+  const differ = names.filter((name) => built[name] !== running[name]);
+  if (differ.length === 0) return;
+  const [first, ...more] = differ;
+  const others = more.length ? ` (and ${more.map((n) => `${n} ${built[n]} → ${running[n]}`).join(', ')})` : '';
+  throw loadError(
+    `the native addon was built for a V8 with ${first}=${built[first]}, but this Node ${process.version} has ` +
+      `${first}=${running[first]}${others}: it would mis-read V8's objects. Rebuild it against this Node's own ` +
+      `headers: ${REBUILD}; if NODE_INCLUDE_DIR or npm_config_nodedir is set, point it at this Node's include/node.`,
+    'ERR_LEAKWATCH_V8_FLAGS_MISMATCH',
   );
 }
 
@@ -52,6 +97,7 @@ function loadBinding() {
   }
   const builtFor = String(mod.exports.nodeAbi());
   if (builtFor !== String(process.versions.modules)) throw mismatch(builtFor, process.versions.modules);
+  checkV8Flags(mod.exports.buildFlags());
   return mod.exports;
 }
 

@@ -7,6 +7,7 @@ use std::ptr::NonNull;
 use std::sync::Arc;
 
 use crate::core::gc_sample::{GcKind, GcSample, HeapSpace, KIND_COUNT, MAX_HEAP_SPACES};
+use crate::core::heap_diff::{HeapPicture, NameTable, NodeType};
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -274,13 +275,13 @@ extern "C" fn leakwatch_env_stopping(probe: *mut c_void) -> bool {
 pub trait HeapNodeSink {
     /// Called once before the first node with the number of nodes to come: `false` when
     /// the memory for them cannot be had (the walk is then skipped, never aborted mid-way).
-    fn reserve(&mut self, _nodes: usize) -> bool {
-        true
+    fn reserve(&mut self, nodes: usize) -> bool {
+        self.picture().1.try_reserve(nodes)
     }
 
-    /// `kind` is `v8::HeapGraphNode::Type`; `name` is empty unless the type has a meaningful
-    /// name (constructor, function, native or synthetic name).
-    fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64);
+    /// The name table and the picture the walk fills (the shim interns each distinct name
+    /// once, then hands nodes over in batches, already keyed).
+    fn picture(&mut self) -> (&mut NameTable, &mut HeapPicture);
 
     /// Called once after the last node, before V8's snapshot is deleted: the ids (ascending)
     /// of the nodes to search retainer paths to. Empty (the default) means no search.
@@ -341,7 +342,7 @@ extern "C" fn leakwatch_heap_reserve(context: *mut c_void, count: usize) -> bool
         return false;
     }
     catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: as in `leakwatch_on_heap_node`: the live `&mut &mut dyn HeapNodeSink` of
+        // SAFETY: as in `leakwatch_on_heap_nodes`: the live `&mut &mut dyn HeapNodeSink` of
         // `walk_heap_snapshot`.
         let sink = unsafe { &mut *(context as *mut &mut dyn HeapNodeSink) };
         sink.reserve(count)
@@ -365,7 +366,7 @@ extern "C" fn leakwatch_heap_path_targets(
         *count = 0;
     }
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: as in `leakwatch_on_heap_node`: `context` is the live `&mut &mut dyn
+        // SAFETY: as in `leakwatch_heap_name_key`: `context` is the live `&mut &mut dyn
         // HeapNodeSink` of `walk_heap_snapshot`. The slice it returns borrows the sink, which
         // outlives the whole walk, so the pointer stays valid until the shim is done with it.
         let sink = unsafe { &mut *(context as *mut &mut dyn HeapNodeSink) };
@@ -391,27 +392,38 @@ extern "C" fn leakwatch_on_retainer_path(context: *mut c_void, path: *const c_ch
         // SAFETY: the shim passes a `std::string` buffer of `len` bytes alive for this call.
         let bytes = unsafe { std::slice::from_raw_parts(path.cast::<u8>(), len) };
         let path = String::from_utf8_lossy(bytes);
-        // SAFETY: as in `leakwatch_on_heap_node`.
+        // SAFETY: as in `leakwatch_heap_name_key`.
         let sink = unsafe { &mut *(context as *mut &mut dyn HeapNodeSink) };
         sink.on_retainer_path(&path);
     }));
 }
 
-/// Called by the shim for each node, on the JS thread, during `walk_heap_snapshot`.
-#[no_mangle]
-extern "C" fn leakwatch_on_heap_node(
-    context: *mut c_void,
+/// Mirror of `LwHeapNode` in heap_snapshot.h.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct LwHeapNode {
     id: u32,
+    name_key: u32,
+    self_size: u32,
+}
+
+/// `LEAKWATCH_NO_NAME_KEY` in heap_snapshot.h: no key, the node is left out.
+const NO_NAME_KEY: u32 = u32::MAX;
+
+/// Called by the shim once per distinct (type, name) of a walk, on the JS thread, during
+/// `walk_heap_snapshot`.
+#[no_mangle]
+extern "C" fn leakwatch_heap_name_key(
+    context: *mut c_void,
     kind: u32,
     name: *const c_char,
     name_len: usize,
-    self_size: f64,
-) {
+) -> u32 {
     if context.is_null() {
-        return;
+        return NO_NAME_KEY;
     }
     // A panic must never unwind into V8: a node lost is better than an abort.
-    let _ = catch_unwind(AssertUnwindSafe(|| {
+    catch_unwind(AssertUnwindSafe(|| {
         let bytes: &[u8] = if name.is_null() || name_len == 0 {
             &[]
         } else {
@@ -423,6 +435,50 @@ extern "C" fn leakwatch_on_heap_node(
         // SAFETY: `context` is the `&mut &mut dyn HeapNodeSink` made by `walk_heap_snapshot`,
         // alive and not otherwise borrowed while the walk runs.
         let sink = unsafe { &mut *(context as *mut &mut dyn HeapNodeSink) };
-        sink.on_node(id, kind, &name, self_size);
+        let (names, _) = sink.picture();
+        names.intern(NodeType::from_v8(kind), &name)
+    }))
+    .unwrap_or(NO_NAME_KEY)
+}
+
+/// Called by the shim for each batch of nodes, on the JS thread, during `walk_heap_snapshot`.
+#[no_mangle]
+extern "C" fn leakwatch_on_heap_nodes(
+    context: *mut c_void,
+    nodes: *const LwHeapNode,
+    count: usize,
+    total: usize,
+) {
+    if context.is_null() || nodes.is_null() || count == 0 {
+        return;
+    }
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: the shim passes its batch buffer of `count` nodes, alive for this call.
+        let nodes = unsafe { std::slice::from_raw_parts(nodes, count) };
+        // SAFETY: as in `leakwatch_heap_name_key`.
+        let sink = unsafe { &mut *(context as *mut &mut dyn HeapNodeSink) };
+        let (_, picture) = sink.picture();
+        picture.reserve_total(total);
+        for node in nodes {
+            if node.name_key != NO_NAME_KEY {
+                picture.push_keyed(node.id, node.name_key, node.self_size);
+            }
+        }
     }));
+}
+
+// --- Benchmark floor (bench/heapdiff.js) ------------------------------------------------------
+
+extern "C" {
+    fn leakwatch_heap_snapshot_floor(snapshots: i32, clear_ids_first: i32) -> i64;
+}
+
+/// Takes and deletes `snapshots` bare heap snapshots of the current isolate (no walk), after
+/// clearing V8's object-id map when `clear_ids_first`; the node count of the last, `None` when
+/// V8 gave none. JS thread. Only for measuring HeapDiff against V8's own cost.
+pub fn heap_snapshot_floor(snapshots: u32, clear_ids_first: bool) -> Option<u64> {
+    let snapshots = i32::try_from(snapshots).unwrap_or(i32::MAX);
+    // SAFETY: the shim checks for a current isolate and only calls V8 on it; it keeps nothing.
+    let count = unsafe { leakwatch_heap_snapshot_floor(snapshots, clear_ids_first as i32) };
+    u64::try_from(count).ok()
 }

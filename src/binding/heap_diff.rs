@@ -9,7 +9,7 @@ use napi_derive::napi;
 
 use super::monitor::during_own_snapshot;
 use crate::core::heap_diff::{
-    self, human_size, DiffDetail, HeapDiffResult, HeapPicture, NameTable, Naming, NodeType,
+    self, human_size, DiffDetail, HeapDiffResult, HeapPicture, NameTable, Naming,
 };
 use crate::ffi::{self, HeapNodeSink, SnapshotFailure, StopProbe};
 
@@ -231,13 +231,8 @@ struct GrowthSink<'a> {
 const MAX_PATH_TARGETS: usize = 100_000;
 
 impl HeapNodeSink for GrowthSink<'_> {
-    fn reserve(&mut self, nodes: usize) -> bool {
-        self.picture.try_reserve(nodes)
-    }
-
-    fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64) {
-        self.picture
-            .push(self.names, id, NodeType::from_v8(kind), name, self_size);
+    fn picture(&mut self) -> (&mut NameTable, &mut HeapPicture) {
+        (self.names, &mut self.picture)
     }
 
     fn path_targets(&mut self) -> &[u32] {
@@ -268,13 +263,8 @@ struct PictureSink<'a> {
 }
 
 impl HeapNodeSink for PictureSink<'_> {
-    fn reserve(&mut self, nodes: usize) -> bool {
-        self.picture.try_reserve(nodes)
-    }
-
-    fn on_node(&mut self, id: u32, kind: u32, name: &str, self_size: f64) {
-        self.picture
-            .push(self.names, id, NodeType::from_v8(kind), name, self_size);
+    fn picture(&mut self) -> (&mut NameTable, &mut HeapPicture) {
+        (self.names, &mut self.picture)
     }
 }
 

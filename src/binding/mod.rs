@@ -1,5 +1,7 @@
 //! Every `#[napi]` item: converts, calls `core`, maps errors. No logic worth a unit test.
 
+mod bench;
+mod build_info;
 mod errors;
 mod heap_diff;
 mod leak_detector;

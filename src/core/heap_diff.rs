@@ -199,6 +199,12 @@ impl HeapPicture {
         } else {
             0
         };
+        self.push_keyed(id, key, self_size);
+    }
+
+    /// Adds one node whose (type, name) is already interned as `key` in this diff's
+    /// `NameTable` (the snapshot walk interns each distinct name once, not once per node).
+    pub fn push_keyed(&mut self, id: u32, key: u32, self_size: u32) {
         if let Some(last) = self.nodes.last() {
             self.sorted &= last.id < id;
         }
@@ -212,10 +218,23 @@ impl HeapPicture {
         self.nodes.try_reserve_exact(nodes).is_ok()
     }
 
+    /// Makes room for a snapshot of `total` nodes at once, instead of growing by doubling
+    /// (which would briefly hold 1.5× the picture and copy it several times).
+    pub fn reserve_total(&mut self, total: usize) {
+        if let Some(more) = total.checked_sub(self.nodes.len()) {
+            if self.nodes.capacity() < total {
+                // Best effort: without the room, the pushes grow the vector as before.
+                let _ = self.nodes.try_reserve_exact(more);
+            }
+        }
+    }
+
     /// Sorts by id (V8 lists nodes in heap order, not id order) and releases spare capacity.
     pub fn finish(&mut self) {
         if !self.sorted {
-            self.nodes.sort_unstable_by_key(|n| n.id);
+            // Stable sort: it finds the long sorted runs V8 gives (a few hundred nodes out of
+            // place in a million) and merges them, several times faster than a quicksort here.
+            self.nodes.sort_by_key(|n| n.id);
             // Ids are unique per snapshot; a duplicate would only be counted once.
             self.nodes.dedup_by_key(|n| n.id);
             self.sorted = true;

@@ -5,6 +5,7 @@ pub mod error;
 pub mod event_queue;
 pub mod gc_burst;
 pub mod gc_sample;
+pub mod gypi;
 pub mod heap_diff;
 pub mod trend;
 

@@ -6,12 +6,16 @@
 #include "heap_snapshot.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <new>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #ifdef __GLIBC__
@@ -91,9 +95,13 @@ void delete_snapshot(const v8::HeapSnapshot* snapshot) {
   give_memory_back();
 }
 
-// A fresh HandleScope every so many nodes: GetName() creates a handle per call, and one
-// scope for a million nodes would keep a million handles alive until the walk ends.
-constexpr int kNodesPerScope = 4096;
+// Nodes per batch handed to Rust, and per HandleScope: GetName() creates a handle per call,
+// and one scope for a million nodes would keep a million handles alive until the walk ends.
+constexpr int kNodesPerBatch = 4096;
+// The name cache's most slots (at most 3/4 used, ~2 MB); past that, names are still right,
+// only slower (each further distinct name is converted and looked up in Rust every time).
+constexpr size_t kMaxCachedNames = size_t{1} << 16;
+constexpr uint32_t kTypeSlots = 32;
 
 bool has_useful_name(v8::HeapGraphNode::Type type) {
   switch (type) {
@@ -107,25 +115,129 @@ bool has_useful_name(v8::HeapGraphNode::Type type) {
   }
 }
 
+uint32_t name_key_of(void* context, uint32_t type, v8::Isolate* isolate,
+                     v8::Local<v8::String> name) {
+  v8::String::Utf8Value text(isolate, name);
+  const char* chars = *text;
+  const size_t length = chars == nullptr ? 0 : static_cast<size_t>(text.length());
+  return leakwatch_heap_name_key(context, type, chars, length);
+}
+
+// Rust's name key for each (type, name) seen, so that a million nodes named "Item" cost one
+// UTF-8 conversion and one hash lookup in Rust, not a million. GetName() gives V8's
+// internalized string, unique per content, so a cached entry is matched by the string's hash
+// and then its identity (no character is read). Open addressing, linear probing; the strings
+// are held by Globals until the walk ends.
+class NameCache {
+ public:
+  NameCache(v8::Isolate* isolate, void* context) : isolate_(isolate), context_(context) {
+    unnamed_.fill(LEAKWATCH_NO_NAME_KEY);
+    slots_.resize(1024);
+  }
+
+  // Nodes whose type carries no useful name: one key per type.
+  uint32_t unnamed(uint32_t type) {
+    if (type >= kTypeSlots) return leakwatch_heap_name_key(context_, type, nullptr, 0);
+    if (unnamed_[type] == LEAKWATCH_NO_NAME_KEY) {
+      unnamed_[type] = leakwatch_heap_name_key(context_, type, nullptr, 0);
+    }
+    return unnamed_[type];
+  }
+
+  uint32_t named(uint32_t type, v8::Local<v8::String> name) {
+    if (name.IsEmpty()) return unnamed(type);
+    const int hash = name->GetIdentityHash();
+    const size_t mask = slots_.size() - 1;
+    size_t at = mix(hash, type) & mask;
+    for (; slots_[at].used; at = (at + 1) & mask) {
+      const Slot& slot = slots_[at];
+      if (slot.hash == hash && slot.type == type && slot.name == name) return slot.key;
+    }
+    const uint32_t key = name_key_of(context_, type, isolate_, name);
+    if (key == LEAKWATCH_NO_NAME_KEY) return key;
+    if ((used_ + 1) * 4 > slots_.size() * 3) {
+      if (slots_.size() >= kMaxCachedNames) return key;  // full: correct, just uncached
+      grow();
+      return insert(type, name, hash, key);
+    }
+    fill(at, type, name, hash, key);
+    return key;
+  }
+
+ private:
+  struct Slot {
+    v8::Global<v8::String> name;
+    int hash = 0;
+    uint32_t type = 0;
+    uint32_t key = 0;
+    bool used = false;
+  };
+
+  // Fibonacci hashing of (hash, type); the table never exceeds 2^16 slots.
+  static size_t mix(int hash, uint32_t type) {
+    const uint64_t h = static_cast<uint32_t>(hash) ^ (uint64_t{type} * 0x9E3779B9u);
+    return static_cast<size_t>((h * 0x9E3779B97F4A7C15ull) >> 32);
+  }
+
+  void fill(size_t at, uint32_t type, v8::Local<v8::String> name, int hash, uint32_t key) {
+    Slot& slot = slots_[at];
+    slot.name.Reset(isolate_, name);
+    slot.hash = hash;
+    slot.type = type;
+    slot.key = key;
+    slot.used = true;
+    used_++;
+  }
+
+  uint32_t insert(uint32_t type, v8::Local<v8::String> name, int hash, uint32_t key) {
+    const size_t mask = slots_.size() - 1;
+    size_t at = mix(hash, type) & mask;
+    while (slots_[at].used) at = (at + 1) & mask;
+    fill(at, type, name, hash, key);
+    return key;
+  }
+
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    const size_t mask = slots_.size() - 1;
+    for (Slot& slot : old) {
+      if (!slot.used) continue;
+      size_t at = mix(slot.hash, slot.type) & mask;
+      while (slots_[at].used) at = (at + 1) & mask;
+      slots_[at] = std::move(slot);
+    }
+  }
+
+  v8::Isolate* isolate_;
+  void* context_;
+  std::vector<Slot> slots_;
+  size_t used_ = 0;
+  std::array<uint32_t, kTypeSlots> unnamed_;
+};
+
 void walk(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, void* context) {
   const int count = snapshot->GetNodesCount();
-  for (int start = 0; start < count; start += kNodesPerScope) {
+  if (count <= 0) return;
+  NameCache names(isolate, context);
+  std::vector<LwHeapNode> batch;
+  batch.reserve(kNodesPerBatch);
+  for (int start = 0; start < count; start += kNodesPerBatch) {
     v8::HandleScope scope(isolate);
-    const int end = count - start > kNodesPerScope ? start + kNodesPerScope : count;
+    const int end = count - start > kNodesPerBatch ? start + kNodesPerBatch : count;
+    batch.clear();
     for (int i = start; i < end; i++) {
       const v8::HeapGraphNode* node = snapshot->GetNode(i);
       const v8::HeapGraphNode::Type type = node->GetType();
-      const uint32_t id = static_cast<uint32_t>(node->GetId());
-      const double self_size = static_cast<double>(node->GetShallowSize());
-      if (has_useful_name(type)) {
-        v8::String::Utf8Value name(isolate, node->GetName());
-        const char* chars = *name;
-        const size_t length = chars == nullptr ? 0 : static_cast<size_t>(name.length());
-        leakwatch_on_heap_node(context, id, static_cast<uint32_t>(type), chars, length, self_size);
-      } else {
-        leakwatch_on_heap_node(context, id, static_cast<uint32_t>(type), nullptr, 0, self_size);
-      }
+      const uint32_t raw_type = static_cast<uint32_t>(type);
+      const uint32_t key = has_useful_name(type) ? names.named(raw_type, node->GetName())
+                                                 : names.unnamed(raw_type);
+      if (key == LEAKWATCH_NO_NAME_KEY) continue;
+      const size_t self_size = node->GetShallowSize();
+      batch.push_back({static_cast<uint32_t>(node->GetId()), key,
+                       static_cast<uint32_t>(std::min<size_t>(self_size, UINT32_MAX))});
     }
+    leakwatch_on_heap_nodes(context, batch.data(), batch.size(), static_cast<size_t>(count));
   }
 }
 
@@ -447,6 +559,32 @@ void leakwatch_heap_clear_object_ids(void) {
   if (profiler == nullptr) return;
   profiler->ClearObjectIds();
   give_memory_back();  // the id map: ~40 bytes per object the GC has moved
+}
+
+}  // extern "C"
+
+// --- Benchmark floor: V8's own snapshot cost, nothing of ours -----------------------------------
+
+extern "C" {
+
+int64_t leakwatch_heap_snapshot_floor(int32_t snapshots, int32_t clear_ids_first) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (isolate == nullptr) return -1;
+  v8::HeapProfiler* profiler = isolate->GetHeapProfiler();
+  if (profiler == nullptr) return -1;
+  if (clear_ids_first != 0) profiler->ClearObjectIds();
+  int64_t count = 0;
+  // Taken and deleted as every leakwatch snapshot is (same overload, memory given back after
+  // Delete()), with no time limit: the floor is V8's cost, not ours.
+  SnapshotControl control(isolate, INFINITY, nullptr);
+  for (int32_t i = 0; i < snapshots; i++) {
+    v8::HandleScope scope(isolate);
+    const v8::HeapSnapshot* snapshot = take_snapshot(profiler, &control);
+    if (snapshot == nullptr) return -1;
+    count = snapshot->GetNodesCount();
+    delete_snapshot(snapshot);
+  }
+  return count;
 }
 
 }  // extern "C"

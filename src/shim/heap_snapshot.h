@@ -10,13 +10,30 @@
 extern "C" {
 #endif
 
-// Implemented in Rust. Receives one node of the snapshot; JS thread, outside any GC.
-// `type` is v8::HeapGraphNode::Type. `name` is UTF-8, not NUL-terminated, valid only during
-// the call, and given only for the node types whose name says what they are (objects:
+// One node of a snapshot as the walk hands it to Rust. `self_size` is clamped to 4 GiB.
+typedef struct LwHeapNode {
+  uint32_t id;
+  uint32_t name_key;
+  uint32_t self_size;
+} LwHeapNode;
+
+// Returned by leakwatch_heap_name_key when Rust could not give a key: the node is left out.
+#define LEAKWATCH_NO_NAME_KEY 0xFFFFFFFFu
+
+// Implemented in Rust. The key of (type, name) in the diff's name table, interned on first
+// sight. `type` is v8::HeapGraphNode::Type. `name` is UTF-8, not NUL-terminated, valid only
+// during the call, and given only for the node types whose name says what they are (objects:
 // the constructor name, closures: the function name, native and synthetic nodes); for the
 // others it is NULL with `name_len` 0 (a string node's name is its content: never copied).
-void leakwatch_on_heap_node(void* context, uint32_t id, uint32_t type, const char* name,
-                            size_t name_len, double self_size);
+// JS thread, outside any GC; the walk caches keys, so this runs once per distinct name.
+uint32_t leakwatch_heap_name_key(void* context, uint32_t type, const char* name,
+                                 size_t name_len);
+
+// Implemented in Rust. Receives the next `count` nodes of the snapshot in index order (the
+// array is valid only during the call); `total` is the snapshot's node count, the same on
+// every call. JS thread, outside any GC.
+void leakwatch_on_heap_nodes(void* context, const LwHeapNode* nodes, size_t count,
+                             size_t total);
 
 // Implemented in Rust. Called once before the node walk with the number of nodes to come:
 // false when the memory for them cannot be had (then there is no walk).
@@ -45,7 +62,7 @@ bool leakwatch_env_stopping(void* probe);
 #define LEAKWATCH_SNAPSHOT_NO_MEMORY (-5)     // no memory for the walk's picture
 
 // Takes a heap snapshot of the calling thread's isolate (V8 runs full GCs first), passes
-// every node to leakwatch_on_heap_node in index order, iteratively; then, when
+// every node to leakwatch_on_heap_nodes in index order, in batches, iteratively; then, when
 // leakwatch_heap_path_targets names targets, searches breadth-first from the snapshot's root
 // for the shortest strong paths to up to 3 of them (distinct paths, bounded work and memory)
 // and passes each to leakwatch_on_retainer_path; then deletes the snapshot at once so V8's
@@ -69,6 +86,12 @@ int64_t leakwatch_heap_snapshot_write(const char* path, double budget_ms, void* 
 // restart afterwards, so only call it when no picture that will be compared is alive.
 // JS thread, outside any GC; does nothing without a current isolate.
 void leakwatch_heap_clear_object_ids(void);
+
+// Benchmark floor for HeapDiff (bench/heapdiff.js): optionally clears V8's object-id map
+// first (only when no HeapDiff picture is alive: ids restart after a clear), then takes and
+// deletes `snapshots` bare heap snapshots (V8's full GCs and graph, no walk). JS thread.
+// Returns the node count of the last, 0 for no snapshot, or -1 with no isolate or snapshot.
+int64_t leakwatch_heap_snapshot_floor(int32_t snapshots, int32_t clear_ids_first);
 
 #ifdef __cplusplus
 }
