@@ -26,8 +26,24 @@ use crate::core::trend;
 /// a 1 MB/min leak on a noisy 175 MB heap.
 pub const MAX_SAMPLES: usize = 1024;
 
-/// Most points the O(n²) statistics run on (~0.3 ms per update); beyond, samples are bucketed.
+/// Most points the trend test and the change-point fit run on; beyond, samples are bucketed.
 const STAT_POINTS: usize = 256;
+
+/// Most points a Theil–Sen slope is computed from (O(points²)): evenly spaced by index beyond.
+const TS_POINTS: usize = 48;
+
+/// Consecutive samples whose least value is a level the heap "held" (one sample inside a burst
+/// is not), and the number of latest samples the current floor is taken from.
+const HOLD: usize = 4;
+
+/// Time buckets of the high-water memory for samples that have left the window.
+const HIGH_BUCKETS: usize = 32;
+
+/// The few-GCs rule looks at this many latest samples (five rises)...
+const FAST_SAMPLES: usize = 6;
+
+/// ... and needs the last to be at least this multiple of the first.
+const FAST_FACTOR: f64 = 3.0;
 
 /// The recent half of an episode must rise at least this fraction of the early half's rate.
 /// A leak gives ~1 (± noise); an exponential warm-up over two halves of length D gives e^(-D/τ),
@@ -141,6 +157,13 @@ pub struct LeakReport {
     pub episode: u32,
     /// 0 for the first alert of an episode, 1.. for re-alerts.
     pub repeat: u32,
+    /// ms until the post-GC floor reaches the heap limit at the current (Theil–Sen) rate;
+    /// `None` when the limit is unknown or the floor is not rising.
+    pub estimated_time_to_limit_ms: Option<f64>,
+    /// The heap limit the estimate is against (V8 `heap_size_limit`), when known.
+    pub heap_size_limit: Option<f64>,
+    /// Which rule raised it: "trend", "fast" or "limit" (see the module docs).
+    pub rule: &'static str,
     pub reason: String,
 }
 
@@ -155,12 +178,88 @@ struct Evidence {
     slope: f64,
     baseline: f64,
     growth: f64,
-    /// Growth of the floor: least of the last few points minus the baseline.
-    floor_growth: f64,
     /// The heap's floor at the latest sample.
     level: f64,
     /// Significant, positive and not decelerating.
     trending: bool,
+    /// The floor stands above every level the heap held before the episode, by the growth
+    /// threshold (the new-high rule).
+    new_high: bool,
+    /// The rule whose evidence is met ("trend", "fast", "limit"), if any.
+    rule: Option<&'static str>,
+}
+
+/// Reused buffers: an update allocates nothing once these have reached the window size.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    first: Vec<usize>,
+    t: Vec<f64>,
+    y: Vec<f64>,
+    floor: Vec<f64>,
+    mk: trend::MkScratch,
+    slopes: Vec<f64>,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch {
+            first: Vec::with_capacity(STAT_POINTS),
+            t: Vec::with_capacity(STAT_POINTS),
+            y: Vec::with_capacity(STAT_POINTS),
+            floor: Vec::with_capacity(STAT_POINTS),
+            mk: trend::MkScratch::with_capacity(STAT_POINTS),
+            slopes: Vec::with_capacity(TS_POINTS * TS_POINTS / 2),
+        }
+    }
+}
+
+/// Scratch space carries no state: two detectors that saw the same samples are equal.
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// The highest levels the heap *held* (least of [`HOLD`] consecutive samples: one sample inside
+/// a burst is not a level the heap held) among samples that have left the window, per time
+/// bucket, for the last `window_ms`. Fixed size: no allocation, O(buckets) per query.
+#[derive(Debug, Clone, PartialEq)]
+struct HighWater {
+    width_ms: f64,
+    /// (bucket number, highest held level), `None` when empty.
+    buckets: [Option<(i64, f64)>; HIGH_BUCKETS],
+}
+
+impl HighWater {
+    fn new(window_ms: f64) -> Self {
+        HighWater {
+            width_ms: (window_ms / HIGH_BUCKETS as f64).max(1.0),
+            buckets: [None; HIGH_BUCKETS],
+        }
+    }
+
+    fn bucket(&self, t: f64) -> i64 {
+        (t / self.width_ms).floor() as i64
+    }
+
+    fn record(&mut self, t: f64, level: f64) {
+        let b = self.bucket(t);
+        let slot = &mut self.buckets[b.rem_euclid(HIGH_BUCKETS as i64) as usize];
+        match slot {
+            Some((sb, high)) if *sb == b => *high = high.max(level),
+            _ => *slot = Some((b, level)),
+        }
+    }
+
+    /// Highest held level recorded less than `window_ms` before `now`.
+    fn highest(&self, now: f64, window_ms: f64) -> f64 {
+        let oldest = self.bucket(now - window_ms);
+        self.buckets
+            .iter()
+            .flatten()
+            .filter(|(b, _)| *b > oldest)
+            .fold(f64::NEG_INFINITY, |m, &(_, h)| m.max(h))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,6 +270,12 @@ pub struct LeakDetector {
     /// (timestamp ms, used bytes), oldest first, at most `MAX_SAMPLES`.
     window: VecDeque<(f64, f64)>,
     last_timestamp: Option<f64>,
+    /// Samples seen since creation or `reset` (the first one is the process's startup GC).
+    seen: u64,
+    /// V8's `heap_size_limit` at the latest sample that had one; 0 = unknown.
+    heap_limit: f64,
+    /// Highest held levels of samples that left the window.
+    highs: HighWater,
     episode: u32,
     repeat: u32,
     /// An alert was raised and the episode has not ended yet.
@@ -182,17 +287,22 @@ pub struct LeakDetector {
     /// Consecutive samples without a trend while alerted.
     quiet: u32,
     suspected: bool,
+    scratch: Scratch,
 }
 
 impl LeakDetector {
     pub fn new(options: DetectorOptions) -> Result<Self, Error> {
         options.validate()?;
         let z_crit = trend::normal_quantile(options.confidence);
+        let highs = HighWater::new(options.window_ms);
         Ok(LeakDetector {
             options,
             z_crit,
-            window: VecDeque::with_capacity(MAX_SAMPLES),
+            window: VecDeque::with_capacity(MAX_SAMPLES + 1),
             last_timestamp: None,
+            seen: 0,
+            heap_limit: 0.0,
+            highs,
             episode: 0,
             repeat: 0,
             alerted: false,
@@ -201,6 +311,7 @@ impl LeakDetector {
             samples_since_alert: 0,
             quiet: 0,
             suspected: false,
+            scratch: Scratch::new(),
         })
     }
 
@@ -208,8 +319,8 @@ impl LeakDetector {
         &self.options
     }
 
-    /// Whether an episode is suspected: a growth trend is significant but not all thresholds are
-    /// met yet, or an alert was raised and the heap is still growing.
+    /// Whether an episode is suspected: a growth trend to a new high is significant but not all
+    /// thresholds are met yet, or an alert was raised and the heap is still growing.
     pub fn suspected(&self) -> bool {
         self.suspected
     }
@@ -218,6 +329,9 @@ impl LeakDetector {
     pub fn reset(&mut self) {
         self.window.clear();
         self.last_timestamp = None;
+        self.seen = 0;
+        self.heap_limit = 0.0;
+        self.highs = HighWater::new(self.options.window_ms);
         self.episode = 0;
         self.repeat = 0;
         self.alerted = false;
@@ -233,15 +347,29 @@ impl LeakDetector {
         self.window.len()
     }
 
-    /// Feed one post-full-GC sample; `Some(report)` exactly when an alert is raised here.
-    /// Invalid input returns `Err` and leaves the state untouched.
+    /// [`Self::update_with_limit`] without a heap limit.
     pub fn update(
         &mut self,
         timestamp_ms: f64,
         used_heap_size: f64,
     ) -> Result<Option<LeakReport>, Error> {
+        self.update_with_limit(timestamp_ms, used_heap_size, None)
+    }
+
+    /// Feed one post-full-GC sample, with V8's `heap_size_limit` when known (it makes the
+    /// time-to-limit estimate and the limit rule possible); `Some(report)` exactly when an
+    /// alert is raised here. Invalid input returns `Err` and leaves the state untouched.
+    pub fn update_with_limit(
+        &mut self,
+        timestamp_ms: f64,
+        used_heap_size: f64,
+        heap_size_limit: Option<f64>,
+    ) -> Result<Option<LeakReport>, Error> {
         check_number("timestamp", timestamp_ms)?;
         check_number("usedHeapSize", used_heap_size)?;
+        if let Some(limit) = heap_size_limit {
+            check_number("heapSizeLimit", limit)?;
+        }
         if let Some(last) = self.last_timestamp {
             if timestamp_ms < last {
                 let allowed = format!("at least the previous timestamp ({last})");
@@ -250,6 +378,10 @@ impl LeakDetector {
         }
 
         self.last_timestamp = Some(timestamp_ms);
+        self.seen += 1;
+        if let Some(limit) = heap_size_limit.filter(|&l| l > 0.0) {
+            self.heap_limit = limit;
+        }
         self.window.push_back((timestamp_ms, used_heap_size));
         while self.window.len() > MAX_SAMPLES
             || self
@@ -257,19 +389,27 @@ impl LeakDetector {
                 .front()
                 .is_some_and(|&(t, _)| t < timestamp_ms - self.options.window_ms)
         {
+            // Remember the level the leaving sample's run held, for the new-high rule.
+            if self.window.len() >= HOLD {
+                let held = self
+                    .window
+                    .range(..HOLD)
+                    .fold(f64::INFINITY, |m, s| m.min(s.1));
+                let t = self.window[0].0;
+                self.highs.record(t, held);
+            }
             self.window.pop_front();
         }
 
-        let Some(ev) = self.evaluate().filter(|e| e.trending) else {
+        let Some(ev) = self.evaluate().filter(|e| e.trending && e.new_high) else {
             self.suspected = false;
             self.after_quiet_sample();
             return Ok(None);
         };
-        let thresholds = self.meets_thresholds(&ev);
         self.suspected = true;
 
         if !self.alerted {
-            if thresholds {
+            if ev.rule.is_some() {
                 self.episode += 1;
                 self.repeat = 0;
                 return Ok(Some(self.raise(&ev)));
@@ -283,7 +423,7 @@ impl LeakDetector {
         let fresh = self.samples_since_alert >= self.options.min_samples
             && timestamp_ms - self.last_alert_timestamp >= self.options.min_duration_ms;
         let further = ev.level - self.last_alert_level >= self.growth_threshold(ev.baseline);
-        if self.options.realert && thresholds && fresh && further {
+        if self.options.realert && ev.rule.is_some() && fresh && further {
             self.repeat += 1;
             return Ok(Some(self.raise(&ev)));
         }
@@ -308,10 +448,10 @@ impl LeakDetector {
             .max(self.options.min_growth_percent / 100.0 * baseline.max(0.0))
     }
 
-    fn meets_thresholds(&self, ev: &Evidence) -> bool {
-        ev.samples >= self.options.min_samples as usize
-            && ev.span_ms >= self.options.min_duration_ms
-            && ev.growth.min(ev.floor_growth) >= self.growth_threshold(ev.baseline)
+    /// ms until `level` reaches the heap limit at `slope` bytes/ms; `None` when unknown or not
+    /// rising.
+    fn time_to_limit(&self, level: f64, slope: f64) -> Option<f64> {
+        (self.heap_limit > 0.0 && slope > 0.0).then(|| ((self.heap_limit - level) / slope).max(0.0))
     }
 
     fn raise(&mut self, ev: &Evidence) -> LeakReport {
@@ -327,13 +467,21 @@ impl LeakDetector {
             .copied()
             .unwrap_or((timestamp, end_used));
         let rate = ev.slope * 60_000.0;
-        let reason = format!(
+        let ttl = self.time_to_limit(ev.level, ev.slope);
+        let mut reason = format!(
             "heap grew {} in {} ({}/min) over {} full GCs",
             format_bytes(ev.growth),
             format_duration(ev.span_ms),
             format_bytes(rate),
             ev.samples
         );
+        if let Some(ttl) = ttl {
+            reason.push_str(&format!(
+                "; heap limit ({}) reached in {} at this rate",
+                format_bytes(self.heap_limit),
+                format_eta(ttl)
+            ));
+        }
         LeakReport {
             timestamp,
             start_timestamp,
@@ -347,18 +495,65 @@ impl LeakDetector {
             confidence: trend::normal_cdf(ev.z),
             episode: self.episode,
             repeat: self.repeat,
+            estimated_time_to_limit_ms: ttl,
+            heap_size_limit: (self.heap_limit > 0.0).then_some(self.heap_limit),
+            rule: ev.rule.unwrap_or("trend"),
             reason,
         }
     }
 
-    /// Runs the statistics over the window; `None` when there is too little to say anything.
-    fn evaluate(&self) -> Option<Evidence> {
+    /// Highest level the heap held before window index `start`: the least of `HOLD` consecutive
+    /// samples, maximised over every run that ended before `start` (and over the runs that have
+    /// left the window, within `window_ms`).
+    fn held_before(&self, start: usize) -> f64 {
+        let now = self.window.back().map_or(0.0, |s| s.0);
+        let mut high = self.highs.highest(now, self.options.window_ms);
+        let mut run = [f64::INFINITY; HOLD];
+        for (i, s) in self.window.range(..start).enumerate() {
+            run[i % HOLD] = s.1;
+            if i + 1 >= HOLD {
+                high = high.max(run.iter().copied().fold(f64::INFINITY, f64::min));
+            }
+        }
+        high
+    }
+
+    /// The few-GCs rule on the latest `FAST_SAMPLES` raw samples (see the module docs).
+    fn fast_rule(&self) -> bool {
         let n = self.window.len();
-        if n < 6 || n < self.options.min_samples as usize / 2 {
+        // The process's first full GC comes before it has loaded anything: not a baseline.
+        if n < FAST_SAMPLES || (self.seen as usize) < FAST_SAMPLES + 1 {
+            return false;
+        }
+        let w = |i: usize| self.window[n - FAST_SAMPLES + i];
+        let rising = (1..FAST_SAMPLES).all(|i| w(i).1 > w(i - 1).1);
+        let (first, last) = (w(0), w(FAST_SAMPLES - 1));
+        let third = FAST_SAMPLES / 2;
+        let rate = |a: (f64, f64), b: (f64, f64)| {
+            if b.0 > a.0 {
+                (b.1 - a.1) / (b.0 - a.0)
+            } else {
+                f64::INFINITY
+            }
+        };
+        let early = rate(first, w(third - 1));
+        let recent = rate(w(FAST_SAMPLES - third), last);
+        rising
+            && last.1 >= FAST_FACTOR * first.1
+            && last.1 - first.1 >= self.growth_threshold(first.1)
+            && last.0 - first.0 >= self.options.min_duration_ms
+            && recent >= MIN_RECENT_SLOPE_RATIO * early
+            && last.1 >= self.held_before(n - FAST_SAMPLES) + self.growth_threshold(first.1)
+    }
+
+    /// Runs the statistics over the window; `None` when there is too little to say anything.
+    fn evaluate(&mut self) -> Option<Evidence> {
+        let n = self.window.len();
+        if n < FAST_SAMPLES {
             return None;
         }
         // Cheap exit for the common case: a heap whose range is below the growth threshold
-        // cannot show enough growth, so skip the O(n²) statistics.
+        // cannot show enough growth, so skip the statistics.
         let (lo, hi) = self
             .window
             .iter()
@@ -371,66 +566,111 @@ impl LeakDetector {
 
         // Points for the statistics: the raw samples, or, when there are more than
         // `STAT_POINTS` (frequent GCs), the floor (min) of buckets of consecutive samples,
-        // aligned to the newest sample. Keeps the O(n²) tests bounded while the window still
-        // spans enough minutes for a slow leak on a busy heap.
+        // aligned to the newest sample. Keeps the tests bounded while the window still spans
+        // enough minutes for a slow leak on a busy heap.
+        let mut sc = std::mem::take(&mut self.scratch);
+        let result = self.evaluate_with(&mut sc);
+        self.scratch = sc;
+        result
+    }
+
+    fn evaluate_with(&self, sc: &mut Scratch) -> Option<Evidence> {
+        let n = self.window.len();
         let bucket = n.div_ceil(STAT_POINTS);
         let t0 = self.window.front()?.0;
-        let (mut first, mut t, mut y) = (Vec::new(), Vec::new(), Vec::new());
-        let mut end = n;
-        while end > 0 {
-            let begin = end.saturating_sub(bucket);
-            let (mut ts, mut ys) = (0.0, f64::INFINITY);
-            for &(st, sy) in self.window.range(begin..end) {
-                ts += st - t0;
-                ys = ys.min(sy);
-            }
-            first.push(begin);
-            t.push(ts / (end - begin) as f64);
-            y.push(ys);
-            end = begin;
+        sc.first.clear();
+        sc.t.clear();
+        sc.y.clear();
+        let mut begin = n % bucket;
+        if begin > 0 {
+            push_bucket(sc, &self.window, 0, begin, t0);
         }
-        first.reverse();
-        t.reverse();
-        y.reverse();
+        while begin < n {
+            push_bucket(sc, &self.window, begin, begin + bucket, t0);
+            begin += bucket;
+        }
+        let (t, y) = (&sc.t[..], &sc.y[..]);
 
         // The change point is fitted on the suffix minimum (the floor the heap never went below
         // again): excursions that came back down — an earlier batch, a burst — vanish from it,
         // so they can neither hide a new rise's start nor lend it their samples.
         let p = y.len();
-        let mut floor = y.clone();
+        sc.floor.clear();
+        sc.floor.extend_from_slice(y);
         for i in (0..p.saturating_sub(1)).rev() {
-            floor[i] = floor[i].min(floor[i + 1]);
+            sc.floor[i] = sc.floor[i].min(sc.floor[i + 1]);
         }
-        let k = trend::onset(&t, &floor);
+        let k = trend::onset(t, &sc.floor);
         // The suffix minimum of a flat noisy stretch creeps up towards its end, which pulls that
         // onset a few samples early; refit on the raw samples from there to trim the flat part.
         let k = k + trend::onset(&t[k..], &y[k..]);
         let (et, ey) = (&t[k..], &y[k..]);
         let m = et.len();
-        if m < 6 {
+        let start = sc.first[k];
+        let held = self.held_before(start);
+        let fast = self.fast_rule();
+        if m < FAST_SAMPLES && !fast {
             return None;
         }
-        let start = first[k];
         let span_ms = self.window.back()?.0 - self.window.get(start)?.0;
-        let z = trend::mann_kendall_z(ey);
-        let slope = trend::theil_sen_slope(et, ey);
         // Baseline: the post-GC floor of the episode's first quarter (low samples are the ones
         // with the least floating garbage).
-        let head = (m / 4).max(3);
+        let head = (m / 4).max(3).min(m);
         let baseline = ey[..head].iter().copied().fold(f64::INFINITY, f64::min);
         // The floor now: the least of the last few points. Gating on floor growth as well as on
         // the fitted line means a rise that just dropped back (a batch ending) is not growth.
         // Few points, so the level does not lag behind the heap.
-        let tail = 4;
+        let tail = HOLD.min(m);
         let floor_now = ey[m - tail..].iter().copied().fold(f64::INFINITY, f64::min);
+        let threshold = self.growth_threshold(baseline);
+        let new_high = floor_now >= held + threshold;
 
+        // Trend test, corrected for autocorrelated samples, on the episode and its recent half.
         let half = m / 2;
-        let trending = z >= self.z_crit && slope > 0.0 && {
-            let early = trend::theil_sen_slope(&et[..half], &ey[..half]);
-            let recent = trend::theil_sen_slope(&et[m - half..], &ey[m - half..]);
-            recent > 0.0
+        let (all, recent_mk) = trend::MannKendall::run(ey, m - half, &mut sc.mk);
+        let z = all.z(trend::autocorrelation_variance_factor(et, ey));
+        let significant = all.s > 0 && z >= self.z_crit;
+        // Theil–Sen (the costly part) only once the rank test has passed.
+        let (slope, trending) = if significant || fast {
+            let slope = trend::theil_sen_slope_sub(et, ey, TS_POINTS, &mut sc.slopes);
+            let early =
+                trend::theil_sen_slope_sub(&et[..half], &ey[..half], TS_POINTS, &mut sc.slopes);
+            let recent = trend::theil_sen_slope_sub(
+                &et[m - half..],
+                &ey[m - half..],
+                TS_POINTS,
+                &mut sc.slopes,
+            );
+            let recent_z = recent_mk.z(trend::autocorrelation_variance_factor(
+                &et[m - half..],
+                &ey[m - half..],
+            ));
+            let steady = slope > 0.0
+                && recent > 0.0
                 && recent >= MIN_RECENT_SLOPE_RATIO * early
-                && trend::mann_kendall_z(&ey[m - half..]) >= self.z_crit
+                && recent_z >= self.z_crit;
+            (slope, (significant && steady) || fast)
+        } else {
+            (0.0, false)
+        };
+
+        let growth = slope * span_ms;
+        let enough_growth = growth.min(floor_now - baseline) >= threshold;
+        let rule = if fast {
+            Some("fast")
+        } else if !trending || !enough_growth {
+            None
+        } else if m >= self.options.min_samples as usize && span_ms >= self.options.min_duration_ms
+        {
+            Some("trend")
+        } else if m >= FAST_SAMPLES
+            && self
+                .time_to_limit(floor_now, slope)
+                .is_some_and(|ttl| ttl <= span_ms.max(self.options.min_duration_ms))
+        {
+            Some("limit")
+        } else {
+            None
         };
 
         Some(Evidence {
@@ -440,12 +680,25 @@ impl LeakDetector {
             z,
             slope,
             baseline,
-            growth: slope * span_ms,
-            floor_growth: floor_now - baseline,
+            growth,
             level: floor_now,
             trending,
+            new_high: new_high || fast,
+            rule,
         })
     }
+}
+
+/// Appends the floor (min) and mean time of window samples `begin..end` as one point.
+fn push_bucket(sc: &mut Scratch, window: &VecDeque<(f64, f64)>, begin: usize, end: usize, t0: f64) {
+    let (mut ts, mut ys) = (0.0, f64::INFINITY);
+    for &(st, sy) in window.range(begin..end) {
+        ts += st - t0;
+        ys = ys.min(sy);
+    }
+    sc.first.push(begin);
+    sc.t.push(ts / (end - begin) as f64);
+    sc.y.push(ys);
 }
 
 fn check_number(name: &str, value: f64) -> Result<(), Error> {
@@ -477,6 +730,23 @@ pub fn format_bytes(bytes: f64) -> String {
         unit += 1;
     }
     format!("{sign}{value:.1} {}", units[unit])
+}
+
+/// A time-to-limit estimate in words: "~40 s", "~6 min", "~3 h", "~12 d".
+pub fn format_eta(ms: f64) -> String {
+    if !ms.is_finite() {
+        return "?".to_string();
+    }
+    let s = ms.max(0.0) / 1000.0;
+    if s < 90.0 {
+        format!("~{:.0} s", s)
+    } else if s < 90.0 * 60.0 {
+        format!("~{:.0} min", s / 60.0)
+    } else if s < 48.0 * 3600.0 {
+        format!("~{:.0} h", s / 3600.0)
+    } else {
+        format!("~{:.0} d", s / 86_400.0)
+    }
 }
 
 /// Durations as "850ms", "45s", "3m12s", "1h02m", "2d03h". Non-finite input gives "?".

@@ -145,33 +145,27 @@ pub fn onset(t: &[f64], y: &[f64]) -> usize {
         return 0;
     }
     // Center both axes: sums of squares of raw bytes (~1e19 for 4 GiB heaps) would lose precision.
-    let tm = t[..n].iter().sum::<f64>() / n as f64;
-    let ym = y[..n].iter().sum::<f64>() / n as f64;
-    let tc: Vec<f64> = t[..n].iter().map(|v| v - tm).collect();
-    let yc: Vec<f64> = y[..n].iter().map(|v| v - ym).collect();
-
-    // Prefix sums for the constant part.
-    let mut p1 = vec![0.0; n + 1];
-    let mut p2 = vec![0.0; n + 1];
-    for i in 0..n {
-        p1[i + 1] = p1[i] + yc[i];
-        p2[i + 1] = p2[i] + yc[i] * yc[i];
+    // No buffers: the constant part's sums are the totals minus the line part's suffix sums.
+    let nf = n as f64;
+    let tm = t[..n].iter().sum::<f64>() / nf;
+    let ym = y[..n].iter().sum::<f64>() / nf;
+    let (mut total1, mut total2) = (0.0, 0.0);
+    for &v in &y[..n] {
+        total1 += v - ym;
+        total2 += (v - ym) * (v - ym);
     }
     // Floor on the residual variance (1 byte²/sample) so a perfect synthetic fit has finite BIC.
-    let bic = |sse: f64, params: f64| {
-        let nf = n as f64;
-        nf * (sse.max(nf) / nf).ln() + params * nf.ln()
-    };
+    let bic = |sse: f64, params: f64| nf * (sse.max(nf) / nf).ln() + params * nf.ln();
 
     let (mut st, mut sy, mut stt, mut sty, mut syy, mut cnt) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     let mut best = (0usize, f64::INFINITY);
-    let mut costs = vec![f64::INFINITY; n];
     for k in (0..n).rev() {
-        st += tc[k];
-        sy += yc[k];
-        stt += tc[k] * tc[k];
-        sty += tc[k] * yc[k];
-        syy += yc[k] * yc[k];
+        let (tc, yc) = (t[k] - tm, y[k] - ym);
+        st += tc;
+        sy += yc;
+        stt += tc * tc;
+        sty += tc * yc;
+        syy += yc * yc;
         cnt += 1.0;
         if cnt < 3.0 {
             continue;
@@ -186,20 +180,203 @@ pub fn onset(t: &[f64], y: &[f64]) -> usize {
         };
         let kf = k as f64;
         let const_sse = if k > 0 {
-            (p2[k] - p1[k] * p1[k] / kf).max(0.0)
+            let (p1, p2) = (total1 - sy, total2 - syy);
+            (p2 - p1 * p1 / kf).max(0.0)
         } else {
             0.0
         };
         // A split costs two extra parameters (the level and the change point).
         let params = if k == 0 { 2.0 } else { 4.0 };
-        costs[k] = bic(line_sse + const_sse, params);
-    }
-    for (k, &c) in costs.iter().enumerate() {
-        if c < best.1 {
-            best = (k, c);
+        let cost = bic(line_sse + const_sse, params);
+        // `<=` while walking down: the earliest of equally good change points wins.
+        if cost <= best.1 {
+            best = (k, cost);
         }
     }
     best.0
+}
+
+/// Reused buffers for [`MannKendall::run`]: no allocation per update once they reach the
+/// window size.
+#[derive(Debug, Clone, Default)]
+pub struct MkScratch {
+    order: Vec<u32>,
+    rank: Vec<u32>,
+    tree: Vec<u32>,
+    count: Vec<u32>,
+}
+
+impl MkScratch {
+    pub fn with_capacity(n: usize) -> Self {
+        MkScratch {
+            order: Vec::with_capacity(n),
+            rank: Vec::with_capacity(n),
+            tree: Vec::with_capacity(n + 1),
+            count: Vec::with_capacity(n + 1),
+        }
+    }
+}
+
+/// Mann–Kendall S statistic of a suffix of a series, with its tie term.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct MannKendall {
+    pub s: i64,
+    pub n: usize,
+    /// Σ t(t-1)(2t+5) over groups of equal values.
+    pub ties: f64,
+}
+
+impl MannKendall {
+    /// S for the whole of `y` and for the suffix `y[split..]`, in one O(n log n) pass: walking
+    /// from the end, a Fenwick tree over the ranks counts how many later values are above and
+    /// below each one, so every suffix's S is known when the walk reaches its first sample.
+    pub fn run(y: &[f64], split: usize, scratch: &mut MkScratch) -> (MannKendall, MannKendall) {
+        let n = y.len();
+        let s = scratch;
+        s.order.clear();
+        s.order.extend(0..n as u32);
+        s.order
+            .sort_unstable_by(|&a, &b| y[a as usize].total_cmp(&y[b as usize]));
+        s.rank.clear();
+        s.rank.resize(n, 0);
+        let mut r = 0u32;
+        for i in 0..n {
+            let cur = s.order[i] as usize;
+            if i == 0 || y[cur] != y[s.order[i - 1] as usize] {
+                r += 1;
+            }
+            s.rank[cur] = r;
+        }
+        let ranks = r as usize;
+        s.tree.clear();
+        s.tree.resize(ranks + 1, 0);
+        s.count.clear();
+        s.count.resize(ranks + 1, 0);
+        let prefix = |tree: &[u32], mut i: usize| {
+            let mut acc = 0u32;
+            while i > 0 {
+                acc += tree[i];
+                i &= i - 1;
+            }
+            acc as i64
+        };
+        let tie = |c: f64| c * (c - 1.0) * (2.0 * c + 5.0);
+        let (mut stat, mut ties) = (0i64, 0.0f64);
+        let mut suffix = MannKendall::default();
+        for i in (0..n).rev() {
+            let r = s.rank[i] as usize;
+            let inserted = (n - 1 - i) as i64;
+            let less = prefix(&s.tree, r - 1);
+            let leq = prefix(&s.tree, r);
+            stat += (inserted - leq) - less;
+            let c = s.count[r] as f64;
+            ties += tie(c + 1.0) - tie(c);
+            s.count[r] += 1;
+            let mut j = r;
+            while j <= ranks {
+                s.tree[j] += 1;
+                j += j & j.wrapping_neg();
+            }
+            if i == split {
+                suffix = MannKendall {
+                    s: stat,
+                    n: n - i,
+                    ties,
+                };
+            }
+        }
+        (MannKendall { s: stat, n, ties }, suffix)
+    }
+
+    /// z score (continuity corrected), with the variance inflated by `variance_factor` (≥ 1:
+    /// the effective-sample-size correction for autocorrelated samples). 0 without information.
+    pub fn z(&self, variance_factor: f64) -> f64 {
+        if self.n < 3 {
+            return 0.0;
+        }
+        let nf = self.n as f64;
+        let var = (nf * (nf - 1.0) * (2.0 * nf + 5.0) - self.ties) / 18.0 * variance_factor;
+        if var <= 0.0 {
+            return 0.0;
+        }
+        let s = self.s as f64;
+        (s - s.signum()) / var.sqrt()
+    }
+}
+
+/// Variance inflation n/n* of the Mann–Kendall statistic for serially correlated samples
+/// (Yue & Wang 2004, lag-1 / AR(1) form): 1 + 2 Σ_{k<n} (1 - k/n) ρ^k, where ρ is the lag-1
+/// autocorrelation of the residuals around the least-squares line (so that the trend itself
+/// does not count as correlation). Only positive correlation inflates; at least 1.
+///
+/// Why: post-GC heaps of a wandering working set are a random walk: each sample is the last one
+/// plus a step, so n samples carry far less than n samples' worth of evidence, and a plain
+/// Mann–Kendall test finds "significant" rises in every long excursion.
+pub fn autocorrelation_variance_factor(t: &[f64], y: &[f64]) -> f64 {
+    let n = t.len().min(y.len());
+    if n < 4 {
+        return 1.0;
+    }
+    let nf = n as f64;
+    let tm = t[..n].iter().sum::<f64>() / nf;
+    let ym = y[..n].iter().sum::<f64>() / nf;
+    let (mut stt, mut sty) = (0.0, 0.0);
+    for i in 0..n {
+        stt += (t[i] - tm) * (t[i] - tm);
+        sty += (t[i] - tm) * (y[i] - ym);
+    }
+    let b = if stt > 0.0 { sty / stt } else { 0.0 };
+    let resid = |i: usize| (y[i] - ym) - b * (t[i] - tm);
+    let (mut c0, mut c1) = (0.0, 0.0);
+    let mut prev = resid(0);
+    c0 += prev * prev;
+    for i in 1..n {
+        let r = resid(i);
+        c0 += r * r;
+        c1 += prev * r;
+        prev = r;
+    }
+    if c0 <= 0.0 {
+        return 1.0;
+    }
+    let rho = (c1 / c0).clamp(0.0, 0.99);
+    let mut factor = 1.0;
+    let mut pk = 1.0;
+    for k in 1..n {
+        pk *= rho;
+        if pk < 1e-9 {
+            break;
+        }
+        factor += 2.0 * (1.0 - k as f64 / nf) * pk;
+    }
+    factor.max(1.0)
+}
+
+/// Theil–Sen slope on at most `max_points` points of `(t, y)` (evenly spaced by index when
+/// there are more), using `slopes` as scratch: O(max_points²), no allocation once `slopes` has
+/// capacity for max_points² / 2 values.
+pub fn theil_sen_slope_sub(t: &[f64], y: &[f64], max_points: usize, slopes: &mut Vec<f64>) -> f64 {
+    let n = t.len().min(y.len());
+    let q = n.min(max_points.max(2));
+    let at = |i: usize| {
+        if q == n || q < 2 {
+            i
+        } else {
+            i * (n - 1) / (q - 1)
+        }
+    };
+    slopes.clear();
+    for a in 0..q {
+        let ia = at(a);
+        for b in (a + 1)..q {
+            let ib = at(b);
+            let dt = t[ib] - t[ia];
+            if dt > 0.0 {
+                slopes.push((y[ib] - y[ia]) / dt);
+            }
+        }
+    }
+    median_in_place(slopes).unwrap_or(0.0)
 }
 
 #[cfg(test)]
