@@ -156,9 +156,12 @@ pub fn onset(t: &[f64], y: &[f64]) -> usize {
     }
     // Floor on the residual variance (1 byte²/sample) so a perfect synthetic fit has finite BIC.
     let bic = |sse: f64, params: f64| nf * (sse.max(nf) / nf).ln() + params * nf.ln();
+    // Every split has the same penalty, so the best split is the one with the least SSE: the
+    // logarithms are only needed to compare it with the plain line (k = 0) at the end.
+    let mut best_split = (0usize, f64::INFINITY);
+    let mut line_only = f64::INFINITY;
 
     let (mut st, mut sy, mut stt, mut sty, mut syy, mut cnt) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    let mut best = (0usize, f64::INFINITY);
     for k in (0..n).rev() {
         let (tc, yc) = (t[k] - tm, y[k] - ym);
         st += tc;
@@ -185,15 +188,20 @@ pub fn onset(t: &[f64], y: &[f64]) -> usize {
         } else {
             0.0
         };
-        // A split costs two extra parameters (the level and the change point).
-        let params = if k == 0 { 2.0 } else { 4.0 };
-        let cost = bic(line_sse + const_sse, params);
-        // `<=` while walking down: the earliest of equally good change points wins.
-        if cost <= best.1 {
-            best = (k, cost);
+        let sse = (line_sse + const_sse).max(nf);
+        if k == 0 {
+            line_only = sse;
+        } else if sse <= best_split.1 {
+            // `<=` while walking down: the earliest of equally good change points wins.
+            best_split = (k, sse);
         }
     }
-    best.0
+    // A split costs two extra parameters (the level and the change point).
+    if best_split.1.is_finite() && bic(best_split.1, 4.0) < bic(line_only, 2.0) {
+        best_split.0
+    } else {
+        0
+    }
 }
 
 /// Reused buffers for [`MannKendall::run`]: no allocation per update once they reach the
@@ -305,13 +313,15 @@ impl MannKendall {
 }
 
 /// Variance inflation n/n* of the Mann–Kendall statistic for serially correlated samples
-/// (Yue & Wang 2004, lag-1 / AR(1) form): 1 + 2 Σ_{k<n} (1 - k/n) ρ^k, where ρ is the lag-1
-/// autocorrelation of the residuals around the least-squares line (so that the trend itself
-/// does not count as correlation). Only positive correlation inflates; at least 1.
+/// (Hamed & Rao 1998): 1 + 2/(n(n-1)(n-2)) Σ_k (n-k)(n-k-1)(n-k-2) ρ_k, where ρ_k are the
+/// autocorrelations of the residuals around the least-squares line (so the trend itself does
+/// not count as correlation), summed over the initial run of positive lags (Geyer's truncation:
+/// noise in the far lags would otherwise add up). At least 1.
 ///
 /// Why: post-GC heaps of a wandering working set are a random walk: each sample is the last one
 /// plus a step, so n samples carry far less than n samples' worth of evidence, and a plain
-/// Mann–Kendall test finds "significant" rises in every long excursion.
+/// Mann–Kendall test finds "significant" rises in every long excursion. The residuals of a
+/// leak (a line plus GC-to-GC noise) are nearly uncorrelated: ρ_1 ≤ 0 ends the sum at once.
 pub fn autocorrelation_variance_factor(t: &[f64], y: &[f64]) -> f64 {
     let n = t.len().min(y.len());
     if n < 4 {
@@ -327,29 +337,63 @@ pub fn autocorrelation_variance_factor(t: &[f64], y: &[f64]) -> f64 {
     }
     let b = if stt > 0.0 { sty / stt } else { 0.0 };
     let resid = |i: usize| (y[i] - ym) - b * (t[i] - tm);
-    let (mut c0, mut c1) = (0.0, 0.0);
-    let mut prev = resid(0);
-    c0 += prev * prev;
-    for i in 1..n {
-        let r = resid(i);
-        c0 += r * r;
-        c1 += prev * r;
-        prev = r;
-    }
+    let c0: f64 = (0..n).map(|i| resid(i) * resid(i)).sum();
     if c0 <= 0.0 {
         return 1.0;
     }
-    let rho = (c1 / c0).clamp(0.0, 0.99);
-    let mut factor = 1.0;
-    let mut pk = 1.0;
-    for k in 1..n {
-        pk *= rho;
-        if pk < 1e-9 {
+    let mut sum = 0.0;
+    for k in 1..n - 2 {
+        let ck: f64 = (0..n - k).map(|i| resid(i) * resid(i + k)).sum();
+        let rho = ck / c0;
+        if rho <= 0.0 {
             break;
         }
-        factor += 2.0 * (1.0 - k as f64 / nf) * pk;
+        let m = (n - k) as f64;
+        sum += m * (m - 1.0) * (m - 2.0) * rho;
     }
-    factor.max(1.0)
+    (1.0 + 2.0 * sum / (nf * (nf - 1.0) * (nf - 2.0))).max(1.0)
+}
+
+/// Below this many points the step variance q cannot be told from GC noise (its estimate's
+/// standard error is over a quarter of V_1): [`drift_z`] does not judge, Mann–Kendall with the
+/// autocorrelation correction stands alone. Random walks need long stretches to fake a leak.
+pub const DRIFT_MIN_POINTS: usize = 32;
+
+/// z score of `growth` (the fitted rise over the points, e.g. Theil–Sen slope × span) against
+/// a local-level model with drift (ARIMA(0,1,1)): the heap is a level that takes random steps
+/// (variance q per sample) plus GC-to-GC noise (variance r). Differences over L samples have
+/// variance V_L = L·q + 2r (drift removed), so q = V_2 - V_1 and r = (V_1 - q)/2. The
+/// least-squares rise over n
+/// points has variance ≈ 6/5·n·q (the steps accumulate) + 12·r/n (the noise averages out).
+///
+/// Why: Mann–Kendall only asks whether later samples tend to be higher, which a random walk's
+/// excursion also answers "yes" to. A leak's rise grows like n; a random walk's like √n. White
+/// GC noise gives q ≈ 0 and costs a leak nothing; a wandering working set gives q ≈ its step².
+pub fn drift_z(y: &[f64], growth: f64) -> f64 {
+    let n = y.len();
+    if n < DRIFT_MIN_POINTS {
+        return f64::INFINITY;
+    }
+    let mean = (y[n - 1] - y[0]) / (n - 1) as f64;
+    let v = |l: usize| {
+        let mut acc = 0.0;
+        for i in l..n {
+            let d = y[i] - y[i - l] - mean * l as f64;
+            acc += d * d;
+        }
+        acc / (n - l) as f64
+    };
+    let (v1, v2) = (v(1), v(2));
+    // q = V_2 - V_1, less one standard error (≈ V_1·√(2/df)): white noise alone gives
+    // V_2 - V_1 ≈ 0 ± that, and must not pass for a random walk.
+    let q = (v2 - v1 - v1 * (2.0 / (n - 2) as f64).sqrt()).max(0.0);
+    let r = ((v1 - q) / 2.0).max(0.0);
+    let nf = n as f64;
+    let var = 1.2 * nf * q + 12.0 * r / nf;
+    if var <= 0.0 {
+        return if growth > 0.0 { f64::INFINITY } else { 0.0 };
+    }
+    growth / var.sqrt()
 }
 
 /// Theil–Sen slope on at most `max_points` points of `(t, y)` (evenly spaced by index when
