@@ -30,7 +30,7 @@ pub const MAX_SAMPLES: usize = 1024;
 const STAT_POINTS: usize = 256;
 
 /// Most points a Theil–Sen slope is computed from (O(points²)): evenly spaced by index beyond.
-const TS_POINTS: usize = 48;
+const TS_POINTS: usize = 40;
 
 /// Consecutive samples whose least value is a level the heap "held" (one sample inside a burst
 /// is not), and the number of latest samples the current floor is taken from.
@@ -44,6 +44,9 @@ const FAST_SAMPLES: usize = 6;
 
 /// ... and needs the last to be at least this multiple of the first.
 const FAST_FACTOR: f64 = 3.0;
+
+/// Growth needed, in growth thresholds, when `min_samples` full GCs hold less than one.
+const SLOW_GROWTH_FACTOR: f64 = 1.75;
 
 /// The recent half of an episode must rise at least this fraction of the early half's rate.
 /// A leak gives ~1 (± noise); an exponential warm-up over two halves of length D gives e^(-D/τ),
@@ -198,6 +201,7 @@ struct Scratch {
     floor: Vec<f64>,
     mk: trend::MkScratch,
     slopes: Vec<f64>,
+    resid: Vec<f64>,
 }
 
 impl Scratch {
@@ -209,6 +213,7 @@ impl Scratch {
             floor: Vec::with_capacity(STAT_POINTS),
             mk: trend::MkScratch::with_capacity(STAT_POINTS),
             slopes: Vec::with_capacity(TS_POINTS * TS_POINTS / 2),
+            resid: Vec::with_capacity(STAT_POINTS),
         }
     }
 }
@@ -600,13 +605,22 @@ impl LeakDetector {
         sc.first.clear();
         sc.t.clear();
         sc.y.clear();
-        let mut begin = n % bucket;
-        if begin > 0 {
-            push_bucket(sc, &self.window, 0, begin, t0);
-        }
-        while begin < n {
-            push_bucket(sc, &self.window, begin, begin + bucket, t0);
-            begin += bucket;
+        // Buckets aligned to the newest sample: the first one takes the remainder.
+        let mut end = match n % bucket {
+            0 => bucket,
+            r => r,
+        };
+        let (mut begin, mut ts, mut ys) = (0, 0.0, f64::INFINITY);
+        for (i, &(st, sy)) in self.window.iter().enumerate() {
+            ts += st - t0;
+            ys = ys.min(sy);
+            if i + 1 == end {
+                sc.first.push(begin);
+                sc.t.push(ts / (end - begin) as f64);
+                sc.y.push(ys);
+                (begin, ts, ys) = (end, 0.0, f64::INFINITY);
+                end += bucket;
+            }
         }
         let (t, y) = (&sc.t[..], &sc.y[..]);
 
@@ -641,30 +655,34 @@ impl LeakDetector {
         let tail = HOLD.min(m);
         let floor_now = ey[m - tail..].iter().copied().fold(f64::INFINITY, f64::min);
         let threshold = self.growth_threshold(baseline);
-        let new_high = self.new_high(floor_now, threshold);
 
         // Trend test, corrected for autocorrelated samples, on the episode and its recent half.
         let half = m / 2;
         let (all, recent_mk) = trend::MannKendall::run(ey, m - half, &mut sc.mk);
-        let z = all.z(trend::autocorrelation_variance_factor(et, ey));
+        let z = all.z(trend::autocorrelation_variance_factor(
+            et,
+            ey,
+            &mut sc.resid,
+        ));
         let significant = all.s > 0 && z >= self.z_crit;
         // Theil–Sen (the costly part) only once the rank test has passed.
         let (slope, trending) = if significant || fast {
             let slope = trend::theil_sen_slope_sub(et, ey, TS_POINTS, &mut sc.slopes);
             let early =
-                trend::theil_sen_slope_sub(&et[..half], &ey[..half], TS_POINTS, &mut sc.slopes);
+                trend::theil_sen_slope_sub(&et[..half], &ey[..half], TS_POINTS / 2, &mut sc.slopes);
             let recent = trend::theil_sen_slope_sub(
                 &et[m - half..],
                 &ey[m - half..],
-                TS_POINTS,
+                TS_POINTS / 2,
                 &mut sc.slopes,
             );
             let recent_z = recent_mk.z(trend::autocorrelation_variance_factor(
                 &et[m - half..],
                 &ey[m - half..],
+                &mut sc.resid,
             ));
             let steady = slope > 0.0
-                && trend::drift_z(ey, slope * (et[m - 1] - et[0])) >= self.z_crit
+                && trend::drift_z(y, slope * (et[m - 1] - et[0]), m) >= self.z_crit
                 && recent > 0.0
                 && recent >= MIN_RECENT_SLOPE_RATIO * early
                 && recent_z >= self.z_crit;
@@ -674,7 +692,16 @@ impl LeakDetector {
         };
 
         let growth = slope * span_ms;
-        let enough_growth = growth.min(floor_now - baseline) >= threshold;
+        // Slow per full GC: `min_samples` GCs hold less than one threshold of growth. Such a
+        // rise is also what a cache filling or a queue building looks like, and a leak this slow
+        // per GC has a long budget: it must show 1.75 thresholds.
+        let per_gc = growth / (m.max(2) - 1) as f64;
+        let needed = if per_gc * (self.options.min_samples as f64) < threshold {
+            SLOW_GROWTH_FACTOR * threshold
+        } else {
+            threshold
+        };
+        let enough_growth = growth.min(floor_now - baseline) >= needed;
         let rule = if fast {
             Some("fast")
         } else if !trending || !enough_growth {
@@ -702,22 +729,11 @@ impl LeakDetector {
             growth,
             level: floor_now,
             trending,
-            new_high: new_high || fast,
+            // Only worth its O(n) scan when something else would alert.
+            new_high: fast || (trending && self.new_high(floor_now, threshold)),
             rule,
         })
     }
-}
-
-/// Appends the floor (min) and mean time of window samples `begin..end` as one point.
-fn push_bucket(sc: &mut Scratch, window: &VecDeque<(f64, f64)>, begin: usize, end: usize, t0: f64) {
-    let (mut ts, mut ys) = (0.0, f64::INFINITY);
-    for &(st, sy) in window.range(begin..end) {
-        ts += st - t0;
-        ys = ys.min(sy);
-    }
-    sc.first.push(begin);
-    sc.t.push(ts / (end - begin) as f64);
-    sc.y.push(ys);
 }
 
 fn check_number(name: &str, value: f64) -> Result<(), Error> {

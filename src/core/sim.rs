@@ -141,3 +141,31 @@ fn debug_alerts() {
         cache_flush(WEEK_GCS, 60, MB, 60, &mut f);
     }
 }
+
+/// Cost per update at the full window, worst case (a leak: every statistic runs) and typical
+/// (a flat noisy heap). Timing is for the bench; run with --ignored --nocapture.
+#[test]
+#[ignore]
+fn print_update_cost() {
+    let cases: [(&str, fn(usize, &mut Rng) -> f64); 3] = [
+        ("leak", |i, r| 50.0 * MB + i as f64 * 0.2 * MB + r.noise(MB)),
+        ("flat", |_, r| 50.0 * MB + r.noise(MB)),
+        ("wander", |i, r| {
+            50.0 * MB + 30.0 * MB * (i as f64 / 300.0).sin() + r.noise(MB)
+        }),
+    ];
+    for (name, shape) in cases {
+        let mut d = LeakDetector::new(DetectorOptions::default()).expect("defaults");
+        let mut rng = Rng::new(1);
+        for i in 0..1024 {
+            let _ = d.update(i as f64 * 2000.0, shape(i, &mut rng));
+        }
+        let n = 20_000;
+        let start = std::time::Instant::now();
+        for i in 1024..1024 + n {
+            let _ = d.update(i as f64 * 2000.0, shape(i, &mut rng));
+        }
+        let us = start.elapsed().as_secs_f64() * 1e6 / n as f64;
+        println!("{name}: {us:.1} µs per update");
+    }
+}

@@ -173,9 +173,10 @@ pub fn onset(t: &[f64], y: &[f64]) -> usize {
         if cnt < 3.0 {
             continue;
         }
-        let vt = stt - st * st / cnt;
-        let vy = syy - sy * sy / cnt;
-        let cty = sty - st * sy / cnt;
+        let inv = 1.0 / cnt;
+        let vt = stt - st * st * inv;
+        let vy = syy - sy * sy * inv;
+        let cty = sty - st * sy * inv;
         let line_sse = if vt > 0.0 {
             (vy - cty * cty / vt).max(0.0)
         } else {
@@ -208,7 +209,7 @@ pub fn onset(t: &[f64], y: &[f64]) -> usize {
 /// window size.
 #[derive(Debug, Clone, Default)]
 pub struct MkScratch {
-    order: Vec<u32>,
+    order: Vec<(f64, u32)>,
     rank: Vec<u32>,
     tree: Vec<u32>,
     count: Vec<u32>,
@@ -242,18 +243,17 @@ impl MannKendall {
         let n = y.len();
         let s = scratch;
         s.order.clear();
-        s.order.extend(0..n as u32);
         s.order
-            .sort_unstable_by(|&a, &b| y[a as usize].total_cmp(&y[b as usize]));
+            .extend(y.iter().enumerate().map(|(i, &v)| (v, i as u32)));
+        s.order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         s.rank.clear();
         s.rank.resize(n, 0);
         let mut r = 0u32;
         for i in 0..n {
-            let cur = s.order[i] as usize;
-            if i == 0 || y[cur] != y[s.order[i - 1] as usize] {
+            if i == 0 || s.order[i].0 != s.order[i - 1].0 {
                 r += 1;
             }
-            s.rank[cur] = r;
+            s.rank[s.order[i].1 as usize] = r;
         }
         let ranks = r as usize;
         s.tree.clear();
@@ -316,13 +316,13 @@ impl MannKendall {
 /// (Hamed & Rao 1998): 1 + 2/(n(n-1)(n-2)) Σ_k (n-k)(n-k-1)(n-k-2) ρ_k, where ρ_k are the
 /// autocorrelations of the residuals around the least-squares line (so the trend itself does
 /// not count as correlation), summed over the initial run of positive lags (Geyer's truncation:
-/// noise in the far lags would otherwise add up). At least 1.
+/// noise in the far lags would otherwise add up), at most [`MAX_LAG`] of them. At least 1.
 ///
 /// Why: post-GC heaps of a wandering working set are a random walk: each sample is the last one
 /// plus a step, so n samples carry far less than n samples' worth of evidence, and a plain
 /// Mann–Kendall test finds "significant" rises in every long excursion. The residuals of a
 /// leak (a line plus GC-to-GC noise) are nearly uncorrelated: ρ_1 ≤ 0 ends the sum at once.
-pub fn autocorrelation_variance_factor(t: &[f64], y: &[f64]) -> f64 {
+pub fn autocorrelation_variance_factor(t: &[f64], y: &[f64], resid_buf: &mut Vec<f64>) -> f64 {
     let n = t.len().min(y.len());
     if n < 4 {
         return 1.0;
@@ -336,14 +336,16 @@ pub fn autocorrelation_variance_factor(t: &[f64], y: &[f64]) -> f64 {
         sty += (t[i] - tm) * (y[i] - ym);
     }
     let b = if stt > 0.0 { sty / stt } else { 0.0 };
-    let resid = |i: usize| (y[i] - ym) - b * (t[i] - tm);
-    let c0: f64 = (0..n).map(|i| resid(i) * resid(i)).sum();
+    resid_buf.clear();
+    resid_buf.extend((0..n).map(|i| (y[i] - ym) - b * (t[i] - tm)));
+    let e = &resid_buf[..];
+    let c0: f64 = e.iter().map(|v| v * v).sum();
     if c0 <= 0.0 {
         return 1.0;
     }
     let mut sum = 0.0;
-    for k in 1..n - 2 {
-        let ck: f64 = (0..n - k).map(|i| resid(i) * resid(i + k)).sum();
+    for k in 1..(n - 2).min(MAX_LAG + 1) {
+        let ck: f64 = e[..n - k].iter().zip(&e[k..]).map(|(a, b)| a * b).sum();
         let rho = ck / c0;
         if rho <= 0.0 {
             break;
@@ -354,6 +356,12 @@ pub fn autocorrelation_variance_factor(t: &[f64], y: &[f64]) -> f64 {
     (1.0 + 2.0 * sum / (nf * (nf - 1.0) * (nf - 2.0))).max(1.0)
 }
 
+/// Lags of the variance-of-differences line in [`drift_z`].
+const DRIFT_LAGS: usize = 8;
+
+/// Most lags the autocorrelation correction sums (bounds its cost at MAX_LAG·n).
+pub const MAX_LAG: usize = 24;
+
 /// Below this many points the step variance q cannot be told from GC noise (its estimate's
 /// standard error is over a quarter of V_1): [`drift_z`] does not judge, Mann–Kendall with the
 /// autocorrelation correction stands alone. Random walks need long stretches to fake a leak.
@@ -362,16 +370,20 @@ pub const DRIFT_MIN_POINTS: usize = 32;
 /// z score of `growth` (the fitted rise over the points, e.g. Theil–Sen slope × span) against
 /// a local-level model with drift (ARIMA(0,1,1)): the heap is a level that takes random steps
 /// (variance q per sample) plus GC-to-GC noise (variance r). Differences over L samples have
-/// variance V_L = L·q + 2r (drift removed), so q = V_2 - V_1 and r = (V_1 - q)/2. The
-/// least-squares rise over n
+/// variance V_L = L·q + 2r (drift removed): q is the slope of V_L over L, r = (V_1 - q)/2.
+/// The least-squares rise over n
 /// points has variance ≈ 6/5·n·q (the steps accumulate) + 12·r/n (the noise averages out).
 ///
 /// Why: Mann–Kendall only asks whether later samples tend to be higher, which a random walk's
 /// excursion also answers "yes" to. A leak's rise grows like n; a random walk's like √n. White
 /// GC noise gives q ≈ 0 and costs a leak nothing; a wandering working set gives q ≈ its step².
-pub fn drift_z(y: &[f64], growth: f64) -> f64 {
+///
+/// q and r are estimated on all of `y` (the whole window), the rise is over the episode's
+/// `points`: the episode alone is exactly the stretch that looked smoothest, which would
+/// understate a random walk's steps.
+pub fn drift_z(y: &[f64], growth: f64, points: usize) -> f64 {
     let n = y.len();
-    if n < DRIFT_MIN_POINTS {
+    if points < DRIFT_MIN_POINTS || n < DRIFT_LAGS + 2 {
         return f64::INFINITY;
     }
     let mean = (y[n - 1] - y[0]) / (n - 1) as f64;
@@ -383,12 +395,21 @@ pub fn drift_z(y: &[f64], growth: f64) -> f64 {
         }
         acc / (n - l) as f64
     };
-    let (v1, v2) = (v(1), v(2));
-    // q = V_2 - V_1, less one standard error (≈ V_1·√(2/df)): white noise alone gives
-    // V_2 - V_1 ≈ 0 ± that, and must not pass for a random walk.
-    let q = (v2 - v1 - v1 * (2.0 / (n - 2) as f64).sqrt()).max(0.0);
+    // Least-squares line through (L, V_L) for L = 1..=DRIFT_LAGS: its slope is q, its value at
+    // L = 0 is 2r. Several lags keep the estimate of q steady when it is 0 (white GC noise).
+    let (mut sl, mut sv, mut sll, mut slv) = (0.0, 0.0, 0.0, 0.0);
+    for l in 1..=DRIFT_LAGS {
+        let (lf, vl) = (l as f64, v(l));
+        sl += lf;
+        sv += vl;
+        sll += lf * lf;
+        slv += lf * vl;
+    }
+    let k = DRIFT_LAGS as f64;
+    let q = ((slv - sl * sv / k) / (sll - sl * sl / k)).max(0.0);
+    let v1 = v(1);
     let r = ((v1 - q) / 2.0).max(0.0);
-    let nf = n as f64;
+    let nf = points as f64;
     let var = 1.2 * nf * q + 12.0 * r / nf;
     if var <= 0.0 {
         return if growth > 0.0 { f64::INFINITY } else { 0.0 };
