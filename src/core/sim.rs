@@ -147,7 +147,8 @@ fn debug_alerts() {
 #[test]
 #[ignore]
 fn print_update_cost() {
-    let cases: [(&str, fn(usize, &mut Rng) -> f64); 3] = [
+    type Shape = fn(usize, &mut Rng) -> f64;
+    let cases: [(&str, Shape); 3] = [
         ("leak", |i, r| 50.0 * MB + i as f64 * 0.2 * MB + r.noise(MB)),
         ("flat", |_, r| 50.0 * MB + r.noise(MB)),
         ("wander", |i, r| {
