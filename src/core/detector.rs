@@ -183,6 +183,9 @@ struct Evidence {
     growth: f64,
     /// The heap's floor at the latest sample.
     level: f64,
+    /// The fitted (Theil–Sen) line at the latest sample: where the floor is now, without the
+    /// lag of `level`; what the time to the heap limit is measured from.
+    fitted_now: f64,
     /// Significant, positive and not decelerating.
     trending: bool,
     /// The floor stands above every level the heap held before the episode, by the growth
@@ -477,7 +480,7 @@ impl LeakDetector {
             .copied()
             .unwrap_or((timestamp, end_used));
         let rate = ev.slope * 60_000.0;
-        let ttl = self.time_to_limit(ev.level, ev.slope);
+        let ttl = self.time_to_limit(ev.fitted_now, ev.slope);
         let mut reason = format!(
             "heap grew {} in {} ({}/min) over {} full GCs",
             format_bytes(ev.growth),
@@ -685,13 +688,28 @@ impl LeakDetector {
                 && trend::drift_z(y, slope * (et[m - 1] - et[0]), m) >= self.z_crit
                 && recent > 0.0
                 && recent >= MIN_RECENT_SLOPE_RATIO * early
-                && recent_z >= self.z_crit;
+                // Fewer than 8 points cannot reach the critical z at all (only the limit rule
+                // looks at so short an episode): there, the recent half must just be rising.
+                && if half >= 8 {
+                    recent_z >= self.z_crit
+                } else {
+                    recent_mk.s > 0
+                };
             (slope, (significant && steady) || fast)
         } else {
             (0.0, false)
         };
 
         let growth = slope * span_ms;
+        let fitted_now = if slope > 0.0 {
+            // Intercept: median of y - slope·t (the residual buffer is free again).
+            sc.resid.clear();
+            sc.resid
+                .extend(et.iter().zip(ey).map(|(t, y)| y - slope * t));
+            trend::median_in_place(&mut sc.resid).map_or(floor_now, |c| c + slope * et[m - 1])
+        } else {
+            floor_now
+        };
         // Slow per full GC: `min_samples` GCs hold less than one threshold of growth. Such a
         // rise is also what a cache filling or a queue building looks like, and a leak this slow
         // per GC has a long budget: it must show 1.75 thresholds.
@@ -711,7 +729,7 @@ impl LeakDetector {
             Some("trend")
         } else if m >= FAST_SAMPLES
             && self
-                .time_to_limit(floor_now, slope)
+                .time_to_limit(fitted_now, slope)
                 .is_some_and(|ttl| ttl <= span_ms.max(self.options.min_duration_ms))
         {
             Some("limit")
@@ -728,6 +746,7 @@ impl LeakDetector {
             baseline,
             growth,
             level: floor_now,
+            fitted_now,
             trending,
             // Only worth its O(n) scan when something else would alert.
             new_high: fast || (trending && self.new_high(floor_now, threshold)),
@@ -812,6 +831,191 @@ mod tests {
     use super::*;
 
     use crate::core::sim::*;
+
+    /// leak-fast-few-gcs: a startup GC at 5 MB, then full GCs 7-13 s apart while the floor rises
+    /// ~0.65 MB/s (little else is promoted), GC-to-GC noise ±0.3 MB.
+    fn few_gcs_leak(seed: u64) -> Vec<(f64, f64)> {
+        let mut rng = Rng::new(seed);
+        let mut s = vec![(1700.0, 5.0 * MB)];
+        let mut t = 9.0 + 3.0 * rng.next();
+        while s.len() < 14 {
+            s.push((
+                t * 1000.0,
+                (5.0 + 0.65 * (t - 1.7)) * MB + rng.noise(0.3 * MB),
+            ));
+            t += 7.0 + 6.0 * rng.next();
+        }
+        s
+    }
+
+    #[test]
+    fn a_floor_tripling_over_five_rising_full_gcs_fires_the_few_gcs_rule() {
+        for seed in 0..30 {
+            let s = few_gcs_leak(seed);
+            let reports = replay(&s);
+            let (i, r) = reports.first().expect("fires");
+            // Sample 0 is the startup GC; five rises after it (samples 1..=6) are the evidence.
+            assert!(*i <= 7, "seed {seed}: fired at sample {i}");
+            assert_eq!((r.rule, r.episode), ("fast", 1), "seed {seed}");
+            assert!(
+                (r.growth_rate_bytes_per_minute / MB - 39.0).abs() < 8.0,
+                "{r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn few_full_gcs_of_warm_up_step_cap_burst_or_batch_never_fire() {
+        // The same sparse GCs (startup GC, then 7-13 s apart) over healthy shapes.
+        let sparse = |seed: u64, heap: &dyn Fn(f64) -> f64| {
+            let mut rng = Rng::new(seed);
+            let mut s = vec![(1500.0, 4.0 * MB)];
+            let mut t = 9.0 + 3.0 * rng.next();
+            while t < 600.0 {
+                s.push((t * 1000.0, heap(t) + rng.noise(0.5 * MB)));
+                t += 7.0 + 6.0 * rng.next();
+            }
+            s
+        };
+        for seed in 0..30u64 {
+            let mut rng = Rng::new(seed + 500);
+            let base = (10.0 + 20.0 * rng.next()) * MB;
+            let fill = (20.0 + 40.0 * rng.next()) * MB;
+            let tau = [8.0, 15.0, 30.0][seed as usize % 3];
+            let shapes: [(&str, Box<dyn Fn(f64) -> f64>); 5] = [
+                (
+                    "warm-up",
+                    Box::new(move |t| base + fill * (1.0 - (-t / tau).exp())),
+                ),
+                (
+                    "step",
+                    Box::new(move |t| base + if t > 40.0 { fill } else { 0.0 }),
+                ),
+                ("cap", Box::new(move |t| base + fill * (t / 20.0).min(1.0))),
+                (
+                    "burst",
+                    Box::new(move |t| base + if t % 15.0 < 6.0 { fill } else { 0.0 }),
+                ),
+                // batch-job: ~4 MB per GC for 11 GCs, then dropped, every 150 s
+                (
+                    "batch",
+                    Box::new(move |t| {
+                        base + (t % 150.0).min(110.0)
+                            * 0.4
+                            * MB
+                            * f64::from(u8::from(t % 150.0 < 110.0))
+                    }),
+                ),
+            ];
+            for (name, heap) in &shapes {
+                let s = sparse(seed, heap.as_ref());
+                assert!(replay(&s).is_empty(), "{name}, seed {seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_leak_into_a_small_heap_limit_is_reported_well_before_the_limit() {
+        // 60 MB/min from 20 MB, a full GC every ~5 s, heap limit 100 MB: the floor reaches the
+        // limit at ~80 s, 16 full GCs in, when the trend rule would only just be ready.
+        for seed in 0..20 {
+            let s = sim(5.0, 80.0, 0.5 * MB, seed, |t| 20.0 * MB + t * MB);
+            let mut d = LeakDetector::new(DetectorOptions::default()).expect("defaults");
+            let first = s.iter().find_map(|&(t, y)| {
+                d.update_with_limit(t, y, Some(100.0 * MB))
+                    .expect("valid")
+                    .map(|r| (t, r))
+            });
+            let (t, r) = first.expect("fires before the limit");
+            assert!(t <= 60_000.0, "seed {seed}: at {t} ms");
+            let ttl = r.estimated_time_to_limit_ms.expect("a time to the limit");
+            let truth = 80_000.0 - t;
+            assert!(
+                (ttl - truth).abs() <= 0.3 * truth + 5000.0,
+                "seed {seed}: {ttl} vs {truth}"
+            );
+            assert!(
+                r.reason.contains("heap limit (100.0 MB) reached in ~"),
+                "{}",
+                r.reason
+            );
+        }
+    }
+
+    #[test]
+    fn every_report_says_when_the_heap_limit_is_reached_at_this_rate() {
+        // 30 MB/min from 15 MB against a 4 GiB limit: ~136 min left at the first alert.
+        let s = sim(2.5, 300.0, 1.0 * MB, 6, leak(30.0, 0.0));
+        let mut d = LeakDetector::new(DetectorOptions::default()).expect("defaults");
+        let limit = 4096.0 * MB;
+        let r = s
+            .iter()
+            .find_map(|&(t, y)| d.update_with_limit(t, y, Some(limit)).expect("valid"))
+            .expect("fires");
+        let ttl = r.estimated_time_to_limit_ms.expect("rising, limit known");
+        let expected = (limit - r.end_used_heap_size) / (30.0 * MB) * 60_000.0;
+        assert!((ttl / expected - 1.0).abs() < 0.15, "{ttl} vs {expected}");
+        assert_eq!(r.heap_size_limit, Some(limit));
+        assert!(r.reason.ends_with(" at this rate"), "{}", r.reason);
+        assert!(
+            r.reason.contains("; heap limit (4.0 GB) reached in ~2 h"),
+            "{}",
+            r.reason
+        );
+        // Without a limit: no estimate, and the reason ends as before.
+        let (_, r) = replay(&s).into_iter().next().expect("fires");
+        assert_eq!(
+            (r.estimated_time_to_limit_ms, r.heap_size_limit),
+            (None, None)
+        );
+        assert!(r.reason.ends_with("full GCs"), "{}", r.reason);
+        assert_eq!(format_eta(40_000.0), "~40 s");
+        assert_eq!(format_eta(360_000.0), "~6 min");
+        assert_eq!(format_eta(3.0 * 3_600_000.0), "~3 h");
+        assert_eq!(format_eta(12.0 * 86_400_000.0), "~12 d");
+    }
+
+    #[test]
+    fn an_update_at_the_full_window_allocates_nothing() {
+        // Worst case: a leak with every statistic running at every update (after the alert, so
+        // no report string is built), and a wandering heap.
+        for wander_shape in [false, true] {
+            let options = DetectorOptions {
+                realert: false,
+                ..Default::default()
+            };
+            let mut d = LeakDetector::new(options).expect("valid");
+            let mut rng = Rng::new(3);
+            let mut level = 60.0 * MB;
+            let mut next = |i: usize| {
+                level += if wander_shape {
+                    rng.noise(2.0 * MB)
+                } else {
+                    0.2 * MB
+                };
+                (i as f64 * 2000.0, level + rng.noise(MB))
+            };
+            for i in 0..MAX_SAMPLES + 200 {
+                let (t, y) = next(i);
+                let _ = d.update_with_limit(t, y, Some(4096.0 * MB));
+            }
+            assert_eq!(d.window_len(), MAX_SAMPLES);
+            let allocations = allocations_during(|| {
+                for i in MAX_SAMPLES + 200..MAX_SAMPLES + 1200 {
+                    let (t, y) = next(i);
+                    assert!(d
+                        .update_with_limit(t, y, Some(4096.0 * MB))
+                        .expect("valid")
+                        .is_none());
+                }
+            });
+            assert_eq!(allocations, 0, "wander: {wander_shape}");
+            assert!(
+                wander_shape || d.suspected(),
+                "the leak keeps the statistics running"
+            );
+        }
+    }
 
     // A false alarm is an episode (its first alert); re-alerts of it are counted and bounded too.
     #[test]

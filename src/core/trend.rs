@@ -324,7 +324,8 @@ impl MannKendall {
 /// leak (a line plus GC-to-GC noise) are nearly uncorrelated: ρ_1 ≤ 0 ends the sum at once.
 pub fn autocorrelation_variance_factor(t: &[f64], y: &[f64], resid_buf: &mut Vec<f64>) -> f64 {
     let n = t.len().min(y.len());
-    if n < 4 {
+    // Too few points to estimate an autocorrelation.
+    if n < 8 {
         return 1.0;
     }
     let nf = n as f64;
