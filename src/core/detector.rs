@@ -882,7 +882,8 @@ mod tests {
             let base = (10.0 + 20.0 * rng.next()) * MB;
             let fill = (20.0 + 40.0 * rng.next()) * MB;
             let tau = [8.0, 15.0, 30.0][seed as usize % 3];
-            let shapes: [(&str, Box<dyn Fn(f64) -> f64>); 5] = [
+            type Heap = Box<dyn Fn(f64) -> f64>;
+            let shapes: [(&str, Heap); 5] = [
                 (
                     "warm-up",
                     Box::new(move |t| base + fill * (1.0 - (-t / tau).exp())),
