@@ -27,7 +27,10 @@ use crate::core::trend;
 pub const MAX_SAMPLES: usize = 1024;
 
 /// Most points the trend test and the change-point fit run on; beyond, samples are bucketed.
-const STAT_POINTS: usize = 256;
+const STAT_POINTS: usize = 128;
+
+/// Largest `minSamples` (full GCs of evidence, counted before bucketing).
+const MAX_MIN_SAMPLES: usize = 256;
 
 /// Most points a Theil–Sen slope is computed from (O(points²)): evenly spaced by index beyond.
 const TS_POINTS: usize = 40;
@@ -98,7 +101,7 @@ impl DetectorOptions {
     pub const RANGES: &'static [(&'static str, f64, f64)] = &[
         ("windowMs", 60_000.0, 604_800_000.0),
         ("minDurationMs", 0.0, 86_400_000.0),
-        ("minSamples", 6.0, STAT_POINTS as f64),
+        ("minSamples", 6.0, MAX_MIN_SAMPLES as f64),
         ("minGrowthBytes", 0.0, 1e15),
         ("minGrowthPercent", 0.0, 1000.0),
         ("confidence", 0.5, 0.999_999),
@@ -713,7 +716,9 @@ impl LeakDetector {
         // Slow per full GC: `min_samples` GCs hold less than one threshold of growth. Such a
         // rise is also what a cache filling or a queue building looks like, and a leak this slow
         // per GC has a long budget: it must show 1.75 thresholds.
-        let per_gc = growth / (m.max(2) - 1) as f64;
+        // Counted in full GCs (raw samples), not in bucketed points.
+        let samples = n - start;
+        let per_gc = growth / (samples.max(2) - 1) as f64;
         let needed = if per_gc * (self.options.min_samples as f64) < threshold {
             SLOW_GROWTH_FACTOR * threshold
         } else {
@@ -724,10 +729,11 @@ impl LeakDetector {
             Some("fast")
         } else if !trending || !enough_growth {
             None
-        } else if m >= self.options.min_samples as usize && span_ms >= self.options.min_duration_ms
+        } else if samples >= self.options.min_samples as usize
+            && span_ms >= self.options.min_duration_ms
         {
             Some("trend")
-        } else if m >= FAST_SAMPLES
+        } else if samples >= FAST_SAMPLES
             && self
                 .time_to_limit(fitted_now, slope)
                 .is_some_and(|ttl| ttl <= span_ms.max(self.options.min_duration_ms))
@@ -739,7 +745,7 @@ impl LeakDetector {
 
         Some(Evidence {
             start,
-            samples: n - start,
+            samples,
             span_ms,
             z,
             slope,
