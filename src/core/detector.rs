@@ -15,7 +15,28 @@
 //!    fitted growth and the floor's growth must exceed `min_growth_bytes` and
 //!    `min_growth_percent` of the baseline;
 //! 5. hysteresis: one alert per episode, re-alerts only after further growth with fresh evidence,
-//!    and the episode ends only after the trend has been absent for `min_samples` GCs.
+//!    and the episode ends only after the trend has been absent for `min_samples` GCs (a new
+//!    episode without the heap coming down needs the same further growth).
+//!
+//! And four rules for the shapes the above gets wrong (why none can fire on a healthy shape is
+//! at each: [`LeakDetector::new_high`], [`trend::drift_z`], [`LeakDetector::fast_rule`], and
+//! the limit rule in `evaluate_with`):
+//! - new highs only: after the heap came back down (a dip of a growth threshold), an alert
+//!   needs the floor a threshold above the earlier high: refilling caches and wandering queues
+//!   climb back to levels they held, leaks set new highs;
+//! - autocorrelation: Mann–Kendall's variance gets the effective-sample-size factor, and the
+//!   rise must be significant against a random walk whose step variance the window shows
+//!   (a leak's rise grows like n, a random walk's like √n); rises slower than one threshold per
+//!   `min_samples` GCs must show `SLOW_GROWTH_FACTOR` thresholds (fills and queues look like that;
+//!   a leak that slow per GC has a long budget);
+//! - few full GCs: 5 consecutive rises that triple the floor over `min_duration_ms`, not
+//!   decelerating, are a leak however few GCs there were;
+//! - heap limit: when the floor reaches `heap_size_limit` at this rate sooner than the growth has
+//!   lasted, 6 GCs of significant growth suffice: waiting for the usual evidence would report
+//!   after the crash. Every report carries the time to the limit.
+//!
+//! Cost: no allocation per update (scratch buffers), Mann–Kendall in O(n log n) (Fenwick tree),
+//! Theil–Sen (O(k²), k ≤ `TS_POINTS`) only after the rank test passed, n ≤ `STAT_POINTS`.
 
 use std::collections::VecDeque;
 
