@@ -19,7 +19,7 @@
 //!    episode without the heap coming down needs the same further growth).
 //!
 //! And four rules for the shapes the above gets wrong (why none can fire on a healthy shape is
-//! at each: [`LeakDetector::new_high`], [`trend::drift_z`], [`LeakDetector::fast_rule`], and
+//! at each: `LeakDetector::new_high`, [`trend::drift_z`], `LeakDetector::fast_rule`, and
 //! the limit rule in `evaluate_with`):
 //! - new highs only: after the heap came back down (a dip of a growth threshold), an alert
 //!   needs the floor a threshold above the earlier high: refilling caches and wandering queues
