@@ -341,12 +341,15 @@ test('heaps above 4 GiB: exact byte counts and the right rate', () => {
 test('a shrinking heap never fires and a later leak reports positive numbers', () => {
   // 500 MB shrinking by 30 MB/min for 5 min, then a leak of 30 MB/min.
   const shape = (t) => (t < 300_000 ? 500 * MB - (30 * MB * t) / 60_000 : 350 * MB + (30 * MB * (t - 300_000)) / 60_000);
-  const samples = makeTrace({ samples: 180, shape });
+  const samples = makeTrace({ samples: 400, shape });
   const shrinking = samples.filter((s) => s.timestamp < 300_000);
   assert.deepEqual(replay(shrinking), [], 'no alert while shrinking');
   const alerts = replay(samples);
   assert.ok(alerts.length >= 1, 'the leak is found');
   const { report } = alerts[0];
+  // The heap came down from 500 MB: the new-high rule holds the alert back until the floor is a
+  // growth threshold (5 % of 350 MB) above that earlier high.
+  assert.ok(report.endUsedHeapSize >= 500 * MB + 0.05 * 350 * MB, `alert at ${report.endUsedHeapSize} bytes`);
   assert.ok(report.startTimestamp >= 270_000, `startTimestamp ${report.startTimestamp}`);
   assert.ok(report.timestamp > 300_000);
   assertSensibleReport(report, { rate: 30 * MB, base: 350 * MB });
