@@ -495,8 +495,18 @@ declare namespace leakwatch {
     episode: number;
     /** `0` for the first alert of an episode, then 1, 2, … for re-alerts. */
     repeat: number;
-    /** One line for humans, e.g. `"heap grew 48.2 MB in 3m12s (15.1 MB/min) over 9 full GCs"`. */
+    /** One line for humans, e.g. `"heap grew 48.2 MB in 3m12s (15.1 MB/min) over 9 full GCs;
+     * heap limit (4.0 GB) reached in ~4 h at this rate"` (the second part when the limit is
+     * known and the floor is rising). */
     reason: string;
+    /**
+     * When the post-GC floor reaches V8's `heapSizeLimit` at the current (Theil–Sen) rate, ms
+     * from this alert: what an on-call engineer needs first. `null` when the floor is not rising
+     * or the limit is unknown (a {@link LeakDetector} fed without `heapSizeLimit`). An
+     * estimate: V8 aborts somewhat before `used` reaches `heapSizeLimit` (the limit includes
+     * the young generation).
+     */
+    estimatedTimeToLimitMs: number | null;
     /**
      * With {@link LeakwatchOptions.diffOnLeak}: what grew most between the start of the
      * suspected episode (or the previous alert of the episode) and this alert, by constructor
@@ -576,6 +586,10 @@ declare namespace leakwatch {
     timestamp: number;
     /** Heap used right after a full GC, bytes; finite and at least 0. */
     usedHeapSize: number;
+    /** Optional: V8's heap limit at that moment, bytes (`heapSizeLimit` of a `stats` event);
+     * finite and at least 0. Gives {@link LeakReport.estimatedTimeToLimitMs}, and lets a leak
+     * that would fill the heap before the usual evidence is in be reported in time. */
+    heapSizeLimit?: number;
   }
 
   /**

@@ -163,6 +163,26 @@ const BAD_SAMPLES = [
   ['a negative usedHeapSize', { timestamp: 1000, usedHeapSize: -1 }, RangeError, 'ERR_LEAKWATCH_OUT_OF_RANGE'],
 ];
 
+test('with heapSizeLimit, a report says when the floor reaches the limit; without, null', () => {
+  const samples = makeTrace({ samples: 120, shape: linear(20 * MB, 30 * MIB) });
+  const limit = 512 * MIB;
+  const [withLimit] = replay(samples.map((s) => ({ ...s, heapSizeLimit: limit })));
+  assert.ok(withLimit, 'fires');
+  const r = withLimit.report;
+  const expected = ((limit - r.endUsedHeapSize) / r.growthRateBytesPerMinute) * 60_000;
+  assert.ok(Math.abs(r.estimatedTimeToLimitMs - expected) <= 0.15 * expected, `${r.estimatedTimeToLimitMs} vs ${expected}`);
+  assert.match(r.reason, /; heap limit \(512\.0 MB\) reached in ~\d+ min at this rate$/, r.reason);
+  const [without] = replay(samples);
+  assert.equal(without.report.estimatedTimeToLimitMs, null);
+  assert.ok('estimatedTimeToLimitMs' in without.report);
+  assert.match(without.report.reason, /full GCs$/);
+  // A bad limit is rejected like any bad sample field.
+  const d = new LeakDetector();
+  assert.throws(() => d.update({ timestamp: 0, usedHeapSize: MB, heapSizeLimit: '4GB' }), { name: 'TypeError', code: 'ERR_LEAKWATCH_INVALID_TYPE' });
+  assert.throws(() => d.update({ timestamp: 0, usedHeapSize: MB, heapSizeLimit: -1 }), { name: 'RangeError', code: 'ERR_LEAKWATCH_OUT_OF_RANGE' });
+  assert.throws(() => d.update({ timestamp: 0, usedHeapSize: MB, heapSizeLimit: NaN }), { code: 'ERR_LEAKWATCH_INVALID_TYPE' });
+});
+
 test('bad samples throw with a code', () => {
   const d = new LeakDetector();
   for (const [what, sample, Type, code] of BAD_SAMPLES) {
@@ -321,12 +341,15 @@ test('heaps above 4 GiB: exact byte counts and the right rate', () => {
 test('a shrinking heap never fires and a later leak reports positive numbers', () => {
   // 500 MB shrinking by 30 MB/min for 5 min, then a leak of 30 MB/min.
   const shape = (t) => (t < 300_000 ? 500 * MB - (30 * MB * t) / 60_000 : 350 * MB + (30 * MB * (t - 300_000)) / 60_000);
-  const samples = makeTrace({ samples: 180, shape });
+  const samples = makeTrace({ samples: 400, shape });
   const shrinking = samples.filter((s) => s.timestamp < 300_000);
   assert.deepEqual(replay(shrinking), [], 'no alert while shrinking');
   const alerts = replay(samples);
   assert.ok(alerts.length >= 1, 'the leak is found');
   const { report } = alerts[0];
+  // The heap came down from 500 MB: the new-high rule holds the alert back until the floor is a
+  // growth threshold (5 % of 350 MB) above that earlier high.
+  assert.ok(report.endUsedHeapSize >= 500 * MB + 0.05 * 350 * MB, `alert at ${report.endUsedHeapSize} bytes`);
   assert.ok(report.startTimestamp >= 270_000, `startTimestamp ${report.startTimestamp}`);
   assert.ok(report.timestamp > 300_000);
   assertSensibleReport(report, { rate: 30 * MB, base: 350 * MB });

@@ -47,7 +47,7 @@ test('a leaky app gets one JSON line per leak report on stderr, with -r (CommonJ
     assert.equal(first.level, 'error');
     assert.equal(first.event, 'leak');
     assert.equal(first.msg, `leakwatch: ${first.reason}`);
-    assert.match(first.reason, /^heap grew [\d.]+ MB in .* over \d+ full GCs$/);
+    assert.match(first.reason, /^heap grew [\d.]+ MB in .* over \d+ full GCs; heap limit \([\d.]+ [KMGT]?B\) reached in ~\d+ (s|min|h|d) at this rate$/);
     assert.equal(first.episode, 1);
     assert.equal(first.repeat, 0);
     assert.ok(first.samples >= 8 && first.durationMs >= 3000 && first.durationMs < 30_000, JSON.stringify(first));

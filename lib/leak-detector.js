@@ -20,7 +20,7 @@ class LeakDetector {
    * `leak` for it, else null. Bad samples throw and leave the detector untouched. */
   update(sample) {
     if (sample === null || typeof sample !== 'object') {
-      throw typeError('sample must be an object { timestamp, usedHeapSize }', 'ERR_LEAKWATCH_INVALID_TYPE');
+      throw typeError('sample must be an object { timestamp, usedHeapSize, heapSizeLimit? }', 'ERR_LEAKWATCH_INVALID_TYPE');
     }
     const { timestamp, usedHeapSize } = sample;
     if (typeof timestamp !== 'number') {
@@ -29,7 +29,12 @@ class LeakDetector {
     if (typeof usedHeapSize !== 'number') {
       throw typeError(`sample.usedHeapSize must be a number of bytes (got ${typeof usedHeapSize})`, 'ERR_LEAKWATCH_INVALID_TYPE');
     }
-    return this.#native.update(timestamp, usedHeapSize) ?? null;
+    // Optional: V8's heap_size_limit (as in `stats`), for the time-to-limit estimate.
+    const { heapSizeLimit } = sample;
+    if (heapSizeLimit !== undefined && typeof heapSizeLimit !== 'number') {
+      throw typeError(`sample.heapSizeLimit must be a number of bytes (got ${typeof heapSizeLimit})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+    }
+    return this.#native.update(timestamp, usedHeapSize, heapSizeLimit) ?? null;
   }
 
   /** True while a growth episode is suspected or in progress. */

@@ -155,6 +155,8 @@ const report: leakwatch.LeakReport | null = detector.update({ timestamp: 0, used
 const sample: leakwatch.PostGcSample = { timestamp: 1, usedHeapSize: 2e6 };
 detector.update(sample);
 detector.update(someStats); // a stats payload fits as it is
+detector.update({ timestamp: 2, usedHeapSize: 3e6, heapSizeLimit: 4e9 });
+const timeToLimit: number | null = report === null ? null : report.estimatedTimeToLimitMs;
 const suspected: boolean = detector.suspected;
 const opts: Required<leakwatch.DetectorOptions> = detector.options;
 const allNumbers: number[] = [opts.windowMs, opts.minDurationMs, opts.minSamples, opts.minGrowthBytes, opts.minGrowthPercent, opts.confidence];

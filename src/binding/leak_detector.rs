@@ -21,15 +21,20 @@ impl NativeLeakDetector {
         Ok(NativeLeakDetector { inner })
     }
 
-    /// Feeds one post-full-GC sample; returns the report when an alert is raised at it.
+    /// Feeds one post-full-GC sample (with V8's `heap_size_limit` when known); returns the
+    /// report when an alert is raised at it.
     #[napi(catch_unwind)]
     pub fn update(
         &mut self,
         env: Env,
         timestamp: f64,
         used_heap_size: f64,
+        heap_size_limit: Option<f64>,
     ) -> Result<Option<LeakPayload>> {
-        match self.inner.update(timestamp, used_heap_size) {
+        match self
+            .inner
+            .update_with_limit(timestamp, used_heap_size, heap_size_limit)
+        {
             Ok(report) => Ok(report.map(|r| LeakPayload::new(r, 0.0))),
             Err(e) => Err(throw(&env, e)),
         }

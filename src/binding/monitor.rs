@@ -139,7 +139,11 @@ impl Shared {
             for (s, _) in samples.iter().zip(&roles).filter(|(_, r)| r.evidence) {
                 // A sample V8 gave us cannot be invalid, but if the clock ever misbehaved the
                 // detector rejects it and keeps its state: skip it rather than fail delivery.
-                match detector.update(s.monotonic_ms, s.used_heap_size) {
+                match detector.update_with_limit(
+                    s.monotonic_ms,
+                    s.used_heap_size,
+                    Some(s.heap_size_limit),
+                ) {
                     Ok(Some(report)) => {
                         leaks.push(LeakPayload::new(report, s.timestamp_ms - s.monotonic_ms))
                     }

@@ -1,6 +1,7 @@
 //! The JS shapes of `stats` and `leak` payloads. Numbers are `f64` so that loggers and
 //! metrics libraries get plain numbers, never BigInts.
 
+use napi::bindgen_prelude::{Either, Null};
 use napi_derive::napi;
 
 use crate::core::detector::{DetectorOptions, LeakReport};
@@ -129,6 +130,10 @@ pub struct LeakPayload {
     pub episode: u32,
     pub repeat: u32,
     pub reason: String,
+    /// ms until the post-GC floor reaches `heap_size_limit` at the current rate; null when the
+    /// floor is not rising or the limit is unknown (`Null`, not `Option`: a `None` field would be
+    /// left out of the object, and the contract is an explicit `null`).
+    pub estimated_time_to_limit_ms: Either<f64, Null>,
 }
 
 impl LeakPayload {
@@ -148,6 +153,10 @@ impl LeakPayload {
             episode: r.episode,
             repeat: r.repeat,
             reason: r.reason,
+            estimated_time_to_limit_ms: match r.estimated_time_to_limit_ms {
+                Some(ms) => Either::A(ms),
+                None => Either::B(Null),
+            },
         }
     }
 }

@@ -15,7 +15,28 @@
 //!    fitted growth and the floor's growth must exceed `min_growth_bytes` and
 //!    `min_growth_percent` of the baseline;
 //! 5. hysteresis: one alert per episode, re-alerts only after further growth with fresh evidence,
-//!    and the episode ends only after the trend has been absent for `min_samples` GCs.
+//!    and the episode ends only after the trend has been absent for `min_samples` GCs (a new
+//!    episode without the heap coming down needs the same further growth).
+//!
+//! And four rules for the shapes the above gets wrong (why none can fire on a healthy shape is
+//! at each: `LeakDetector::new_high`, [`trend::drift_z`], `LeakDetector::fast_rule`, and
+//! the limit rule in `evaluate_with`):
+//! - new highs only: after the heap came back down (a dip of a growth threshold), an alert
+//!   needs the floor a threshold above the earlier high: refilling caches and wandering queues
+//!   climb back to levels they held, leaks set new highs;
+//! - autocorrelation: Mann–Kendall's variance gets the effective-sample-size factor, and the
+//!   rise must be significant against a random walk whose step variance the window shows
+//!   (a leak's rise grows like n, a random walk's like √n); rises slower than one threshold per
+//!   `min_samples` GCs must show `SLOW_GROWTH_FACTOR` thresholds (fills and queues look like that;
+//!   a leak that slow per GC has a long budget);
+//! - few full GCs: 5 consecutive rises that triple the floor over `min_duration_ms`, not
+//!   decelerating, are a leak however few GCs there were;
+//! - heap limit: when the floor reaches `heap_size_limit` at this rate sooner than the growth has
+//!   lasted, 6 GCs of significant growth suffice: waiting for the usual evidence would report
+//!   after the crash. Every report carries the time to the limit.
+//!
+//! Cost: no allocation per update (scratch buffers), Mann–Kendall in O(n log n) (Fenwick tree),
+//! Theil–Sen (O(k²), k ≤ `TS_POINTS`) only after the rank test passed, n ≤ `STAT_POINTS`.
 
 use std::collections::VecDeque;
 
@@ -26,8 +47,30 @@ use crate::core::trend;
 /// a 1 MB/min leak on a noisy 175 MB heap.
 pub const MAX_SAMPLES: usize = 1024;
 
-/// Most points the O(n²) statistics run on (~0.3 ms per update); beyond, samples are bucketed.
-const STAT_POINTS: usize = 256;
+/// Most points the trend test and the change-point fit run on; beyond, samples are bucketed.
+const STAT_POINTS: usize = 128;
+
+/// Largest `minSamples` (full GCs of evidence, counted before bucketing).
+const MAX_MIN_SAMPLES: usize = 256;
+
+/// Most points a Theil–Sen slope is computed from (O(points²)): evenly spaced by index beyond.
+const TS_POINTS: usize = 40;
+
+/// Consecutive samples whose least value is a level the heap "held" (one sample inside a burst
+/// is not), and the number of latest samples the current floor is taken from.
+const HOLD: usize = 4;
+
+/// Time buckets of the high-water memory for samples that have left the window.
+const HIGH_BUCKETS: usize = 32;
+
+/// The few-GCs rule looks at this many latest samples (five rises)...
+const FAST_SAMPLES: usize = 6;
+
+/// ... and needs the last to be at least this multiple of the first.
+const FAST_FACTOR: f64 = 3.0;
+
+/// Growth needed, in growth thresholds, when `min_samples` full GCs hold less than one.
+const SLOW_GROWTH_FACTOR: f64 = 1.75;
 
 /// The recent half of an episode must rise at least this fraction of the early half's rate.
 /// A leak gives ~1 (± noise); an exponential warm-up over two halves of length D gives e^(-D/τ),
@@ -79,7 +122,7 @@ impl DetectorOptions {
     pub const RANGES: &'static [(&'static str, f64, f64)] = &[
         ("windowMs", 60_000.0, 604_800_000.0),
         ("minDurationMs", 0.0, 86_400_000.0),
-        ("minSamples", 6.0, STAT_POINTS as f64),
+        ("minSamples", 6.0, MAX_MIN_SAMPLES as f64),
         ("minGrowthBytes", 0.0, 1e15),
         ("minGrowthPercent", 0.0, 1000.0),
         ("confidence", 0.5, 0.999_999),
@@ -141,6 +184,13 @@ pub struct LeakReport {
     pub episode: u32,
     /// 0 for the first alert of an episode, 1.. for re-alerts.
     pub repeat: u32,
+    /// ms until the post-GC floor reaches the heap limit at the current (Theil–Sen) rate;
+    /// `None` when the limit is unknown or the floor is not rising.
+    pub estimated_time_to_limit_ms: Option<f64>,
+    /// The heap limit the estimate is against (V8 `heap_size_limit`), when known.
+    pub heap_size_limit: Option<f64>,
+    /// Which rule raised it: "trend", "fast" or "limit" (see the module docs).
+    pub rule: &'static str,
     pub reason: String,
 }
 
@@ -155,12 +205,93 @@ struct Evidence {
     slope: f64,
     baseline: f64,
     growth: f64,
-    /// Growth of the floor: least of the last few points minus the baseline.
-    floor_growth: f64,
     /// The heap's floor at the latest sample.
     level: f64,
+    /// The fitted (Theil–Sen) line at the latest sample: where the floor is now, without the
+    /// lag of `level`; what the time to the heap limit is measured from.
+    fitted_now: f64,
     /// Significant, positive and not decelerating.
     trending: bool,
+    /// The floor stands above every level the heap held before the episode, by the growth
+    /// threshold (the new-high rule).
+    new_high: bool,
+    /// The rule whose evidence is met ("trend", "fast", "limit"), if any.
+    rule: Option<&'static str>,
+}
+
+/// Reused buffers: an update allocates nothing once these have reached the window size.
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    first: Vec<usize>,
+    t: Vec<f64>,
+    y: Vec<f64>,
+    floor: Vec<f64>,
+    mk: trend::MkScratch,
+    slopes: Vec<f64>,
+    resid: Vec<f64>,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Scratch {
+            first: Vec::with_capacity(STAT_POINTS),
+            t: Vec::with_capacity(STAT_POINTS),
+            y: Vec::with_capacity(STAT_POINTS),
+            floor: Vec::with_capacity(STAT_POINTS),
+            mk: trend::MkScratch::with_capacity(STAT_POINTS),
+            slopes: Vec::with_capacity(TS_POINTS * TS_POINTS / 2),
+            resid: Vec::with_capacity(STAT_POINTS),
+        }
+    }
+}
+
+/// Scratch space carries no state: two detectors that saw the same samples are equal.
+impl PartialEq for Scratch {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// The highest levels the heap *held* (least of [`HOLD`] consecutive samples: one sample inside
+/// a burst is not a level the heap held) among samples that have left the window, per time
+/// bucket, for the last `window_ms`. Fixed size: no allocation, O(buckets) per query.
+#[derive(Debug, Clone, PartialEq)]
+struct HighWater {
+    width_ms: f64,
+    /// (bucket number, highest held level), `None` when empty.
+    buckets: [Option<(i64, f64)>; HIGH_BUCKETS],
+}
+
+impl HighWater {
+    fn new(window_ms: f64) -> Self {
+        HighWater {
+            width_ms: (window_ms / HIGH_BUCKETS as f64).max(1.0),
+            buckets: [None; HIGH_BUCKETS],
+        }
+    }
+
+    fn bucket(&self, t: f64) -> i64 {
+        (t / self.width_ms).floor() as i64
+    }
+
+    fn record(&mut self, t: f64, level: f64) {
+        let b = self.bucket(t);
+        let slot = &mut self.buckets[b.rem_euclid(HIGH_BUCKETS as i64) as usize];
+        match slot {
+            Some((sb, high)) if *sb == b => *high = high.max(level),
+            _ => *slot = Some((b, level)),
+        }
+    }
+
+    /// Highest held level recorded less than `window_ms` before `now`.
+    fn highest(&self, now: f64, window_ms: f64) -> f64 {
+        let oldest = self.bucket(now - window_ms);
+        self.buckets
+            .iter()
+            .flatten()
+            .filter(|(b, _)| *b > oldest)
+            .fold(f64::NEG_INFINITY, |m, &(_, h)| m.max(h))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,6 +302,12 @@ pub struct LeakDetector {
     /// (timestamp ms, used bytes), oldest first, at most `MAX_SAMPLES`.
     window: VecDeque<(f64, f64)>,
     last_timestamp: Option<f64>,
+    /// Samples seen since creation or `reset` (the first one is the process's startup GC).
+    seen: u64,
+    /// V8's `heap_size_limit` at the latest sample that had one; 0 = unknown.
+    heap_limit: f64,
+    /// Highest held levels of samples that left the window.
+    highs: HighWater,
     episode: u32,
     repeat: u32,
     /// An alert was raised and the episode has not ended yet.
@@ -182,17 +319,22 @@ pub struct LeakDetector {
     /// Consecutive samples without a trend while alerted.
     quiet: u32,
     suspected: bool,
+    scratch: Scratch,
 }
 
 impl LeakDetector {
     pub fn new(options: DetectorOptions) -> Result<Self, Error> {
         options.validate()?;
         let z_crit = trend::normal_quantile(options.confidence);
+        let highs = HighWater::new(options.window_ms);
         Ok(LeakDetector {
             options,
             z_crit,
-            window: VecDeque::with_capacity(MAX_SAMPLES),
+            window: VecDeque::with_capacity(MAX_SAMPLES + 1),
             last_timestamp: None,
+            seen: 0,
+            heap_limit: 0.0,
+            highs,
             episode: 0,
             repeat: 0,
             alerted: false,
@@ -201,6 +343,7 @@ impl LeakDetector {
             samples_since_alert: 0,
             quiet: 0,
             suspected: false,
+            scratch: Scratch::new(),
         })
     }
 
@@ -208,8 +351,8 @@ impl LeakDetector {
         &self.options
     }
 
-    /// Whether an episode is suspected: a growth trend is significant but not all thresholds are
-    /// met yet, or an alert was raised and the heap is still growing.
+    /// Whether an episode is suspected: a growth trend to a new high is significant but not all
+    /// thresholds are met yet, or an alert was raised and the heap is still growing.
     pub fn suspected(&self) -> bool {
         self.suspected
     }
@@ -218,6 +361,9 @@ impl LeakDetector {
     pub fn reset(&mut self) {
         self.window.clear();
         self.last_timestamp = None;
+        self.seen = 0;
+        self.heap_limit = 0.0;
+        self.highs = HighWater::new(self.options.window_ms);
         self.episode = 0;
         self.repeat = 0;
         self.alerted = false;
@@ -233,15 +379,29 @@ impl LeakDetector {
         self.window.len()
     }
 
-    /// Feed one post-full-GC sample; `Some(report)` exactly when an alert is raised here.
-    /// Invalid input returns `Err` and leaves the state untouched.
+    /// [`Self::update_with_limit`] without a heap limit.
     pub fn update(
         &mut self,
         timestamp_ms: f64,
         used_heap_size: f64,
     ) -> Result<Option<LeakReport>, Error> {
+        self.update_with_limit(timestamp_ms, used_heap_size, None)
+    }
+
+    /// Feed one post-full-GC sample, with V8's `heap_size_limit` when known (it makes the
+    /// time-to-limit estimate and the limit rule possible); `Some(report)` exactly when an
+    /// alert is raised here. Invalid input returns `Err` and leaves the state untouched.
+    pub fn update_with_limit(
+        &mut self,
+        timestamp_ms: f64,
+        used_heap_size: f64,
+        heap_size_limit: Option<f64>,
+    ) -> Result<Option<LeakReport>, Error> {
         check_number("timestamp", timestamp_ms)?;
         check_number("usedHeapSize", used_heap_size)?;
+        if let Some(limit) = heap_size_limit {
+            check_number("heapSizeLimit", limit)?;
+        }
         if let Some(last) = self.last_timestamp {
             if timestamp_ms < last {
                 let allowed = format!("at least the previous timestamp ({last})");
@@ -250,6 +410,10 @@ impl LeakDetector {
         }
 
         self.last_timestamp = Some(timestamp_ms);
+        self.seen += 1;
+        if let Some(limit) = heap_size_limit.filter(|&l| l > 0.0) {
+            self.heap_limit = limit;
+        }
         self.window.push_back((timestamp_ms, used_heap_size));
         while self.window.len() > MAX_SAMPLES
             || self
@@ -257,19 +421,32 @@ impl LeakDetector {
                 .front()
                 .is_some_and(|&(t, _)| t < timestamp_ms - self.options.window_ms)
         {
+            // Remember the level the leaving sample's run held, for the new-high rule.
+            if self.window.len() >= HOLD {
+                let held = self
+                    .window
+                    .range(..HOLD)
+                    .fold(f64::INFINITY, |m, s| m.min(s.1));
+                let t = self.window[0].0;
+                self.highs.record(t, held);
+            }
             self.window.pop_front();
         }
 
-        let Some(ev) = self.evaluate().filter(|e| e.trending) else {
+        let Some(ev) = self.evaluate().filter(|e| e.trending && e.new_high) else {
             self.suspected = false;
             self.after_quiet_sample();
             return Ok(None);
         };
-        let thresholds = self.meets_thresholds(&ev);
         self.suspected = true;
 
         if !self.alerted {
-            if thresholds {
+            // An episode that ended without the heap coming down is not a new one: like a
+            // re-alert, it needs further growth above the last alert (within the window).
+            let beyond_last = self.episode == 0
+                || timestamp_ms - self.last_alert_timestamp > self.options.window_ms
+                || ev.level - self.last_alert_level >= self.growth_threshold(ev.baseline);
+            if ev.rule.is_some() && beyond_last {
                 self.episode += 1;
                 self.repeat = 0;
                 return Ok(Some(self.raise(&ev)));
@@ -283,7 +460,7 @@ impl LeakDetector {
         let fresh = self.samples_since_alert >= self.options.min_samples
             && timestamp_ms - self.last_alert_timestamp >= self.options.min_duration_ms;
         let further = ev.level - self.last_alert_level >= self.growth_threshold(ev.baseline);
-        if self.options.realert && thresholds && fresh && further {
+        if self.options.realert && ev.rule.is_some() && fresh && further {
             self.repeat += 1;
             return Ok(Some(self.raise(&ev)));
         }
@@ -308,10 +485,10 @@ impl LeakDetector {
             .max(self.options.min_growth_percent / 100.0 * baseline.max(0.0))
     }
 
-    fn meets_thresholds(&self, ev: &Evidence) -> bool {
-        ev.samples >= self.options.min_samples as usize
-            && ev.span_ms >= self.options.min_duration_ms
-            && ev.growth.min(ev.floor_growth) >= self.growth_threshold(ev.baseline)
+    /// ms until `level` reaches the heap limit at `slope` bytes/ms; `None` when unknown or not
+    /// rising.
+    fn time_to_limit(&self, level: f64, slope: f64) -> Option<f64> {
+        (self.heap_limit > 0.0 && slope > 0.0).then(|| ((self.heap_limit - level) / slope).max(0.0))
     }
 
     fn raise(&mut self, ev: &Evidence) -> LeakReport {
@@ -327,13 +504,21 @@ impl LeakDetector {
             .copied()
             .unwrap_or((timestamp, end_used));
         let rate = ev.slope * 60_000.0;
-        let reason = format!(
+        let ttl = self.time_to_limit(ev.fitted_now, ev.slope);
+        let mut reason = format!(
             "heap grew {} in {} ({}/min) over {} full GCs",
             format_bytes(ev.growth),
             format_duration(ev.span_ms),
             format_bytes(rate),
             ev.samples
         );
+        if let Some(ttl) = ttl {
+            reason.push_str(&format!(
+                "; heap limit ({}) reached in {} at this rate",
+                format_bytes(self.heap_limit),
+                format_eta(ttl)
+            ));
+        }
         LeakReport {
             timestamp,
             start_timestamp,
@@ -347,18 +532,79 @@ impl LeakDetector {
             confidence: trend::normal_cdf(ev.z),
             episode: self.episode,
             repeat: self.repeat,
+            estimated_time_to_limit_ms: ttl,
+            heap_size_limit: (self.heap_limit > 0.0).then_some(self.heap_limit),
+            rule: ev.rule.unwrap_or("trend"),
             reason,
         }
     }
 
-    /// Runs the statistics over the window; `None` when there is too little to say anything.
-    fn evaluate(&self) -> Option<Evidence> {
+    /// The new-high rule. A "dip" is `HOLD` consecutive samples all at least `threshold` below
+    /// the highest level the heap had held until then (held: the least of `HOLD` consecutive
+    /// samples, so one sample inside a burst is not a level, and one low sample is not a dip).
+    /// After a dip, `level` must stand `threshold` above that earlier high. A leak never dips
+    /// (its noise is below the threshold), so this costs it nothing; a cache refilling after a
+    /// flush, or a working set wandering back up, climbs to levels it has held before and is
+    /// held back. Highs that have left the window count for `window_ms`.
+    fn new_high(&self, level: f64, threshold: f64) -> bool {
+        let now = self.window.back().map_or(0.0, |s| s.0);
+        let mut high = self.highs.highest(now, self.options.window_ms);
+        let mut high_before_dip = f64::NEG_INFINITY;
+        let mut run = [0.0; HOLD];
+        for (i, s) in self.window.iter().enumerate() {
+            run[i % HOLD] = s.1;
+            if i + 1 < HOLD {
+                continue;
+            }
+            let (lo, hi) = run
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                    (l.min(v), h.max(v))
+                });
+            if hi <= high - threshold {
+                high_before_dip = high;
+            }
+            high = high.max(lo);
+        }
+        level >= high_before_dip + threshold
+    }
+
+    /// The few-GCs rule on the latest `FAST_SAMPLES` raw samples (see the module docs).
+    fn fast_rule(&self) -> bool {
         let n = self.window.len();
-        if n < 6 || n < self.options.min_samples as usize / 2 {
+        // The process's first full GC comes before it has loaded anything: not a baseline.
+        if n < FAST_SAMPLES || (self.seen as usize) < FAST_SAMPLES + 1 {
+            return false;
+        }
+        let w = |i: usize| self.window[n - FAST_SAMPLES + i];
+        let rising = (1..FAST_SAMPLES).all(|i| w(i).1 > w(i - 1).1);
+        let (first, last) = (w(0), w(FAST_SAMPLES - 1));
+        let third = FAST_SAMPLES / 2;
+        let rate = |a: (f64, f64), b: (f64, f64)| {
+            if b.0 > a.0 {
+                (b.1 - a.1) / (b.0 - a.0)
+            } else {
+                f64::INFINITY
+            }
+        };
+        let early = rate(first, w(third - 1));
+        let recent = rate(w(FAST_SAMPLES - third), last);
+        rising
+            && last.1 >= FAST_FACTOR * first.1
+            && last.1 - first.1 >= self.growth_threshold(first.1)
+            && last.0 - first.0 >= self.options.min_duration_ms
+            && recent >= MIN_RECENT_SLOPE_RATIO * early
+            && self.new_high(last.1, self.growth_threshold(first.1))
+    }
+
+    /// Runs the statistics over the window; `None` when there is too little to say anything.
+    fn evaluate(&mut self) -> Option<Evidence> {
+        let n = self.window.len();
+        if n < FAST_SAMPLES {
             return None;
         }
         // Cheap exit for the common case: a heap whose range is below the growth threshold
-        // cannot show enough growth, so skip the O(n²) statistics.
+        // cannot show enough growth, so skip the statistics.
         let (lo, hi) = self
             .window
             .iter()
@@ -371,79 +617,167 @@ impl LeakDetector {
 
         // Points for the statistics: the raw samples, or, when there are more than
         // `STAT_POINTS` (frequent GCs), the floor (min) of buckets of consecutive samples,
-        // aligned to the newest sample. Keeps the O(n²) tests bounded while the window still
-        // spans enough minutes for a slow leak on a busy heap.
+        // aligned to the newest sample. Keeps the tests bounded while the window still spans
+        // enough minutes for a slow leak on a busy heap.
+        let mut sc = std::mem::take(&mut self.scratch);
+        let result = self.evaluate_with(&mut sc);
+        self.scratch = sc;
+        result
+    }
+
+    fn evaluate_with(&self, sc: &mut Scratch) -> Option<Evidence> {
+        let n = self.window.len();
         let bucket = n.div_ceil(STAT_POINTS);
         let t0 = self.window.front()?.0;
-        let (mut first, mut t, mut y) = (Vec::new(), Vec::new(), Vec::new());
-        let mut end = n;
-        while end > 0 {
-            let begin = end.saturating_sub(bucket);
-            let (mut ts, mut ys) = (0.0, f64::INFINITY);
-            for &(st, sy) in self.window.range(begin..end) {
-                ts += st - t0;
-                ys = ys.min(sy);
+        sc.first.clear();
+        sc.t.clear();
+        sc.y.clear();
+        // Buckets aligned to the newest sample: the first one takes the remainder.
+        let mut end = match n % bucket {
+            0 => bucket,
+            r => r,
+        };
+        let (mut begin, mut ts, mut ys) = (0, 0.0, f64::INFINITY);
+        for (i, &(st, sy)) in self.window.iter().enumerate() {
+            ts += st - t0;
+            ys = ys.min(sy);
+            if i + 1 == end {
+                sc.first.push(begin);
+                sc.t.push(ts / (end - begin) as f64);
+                sc.y.push(ys);
+                (begin, ts, ys) = (end, 0.0, f64::INFINITY);
+                end += bucket;
             }
-            first.push(begin);
-            t.push(ts / (end - begin) as f64);
-            y.push(ys);
-            end = begin;
         }
-        first.reverse();
-        t.reverse();
-        y.reverse();
+        let (t, y) = (&sc.t[..], &sc.y[..]);
 
         // The change point is fitted on the suffix minimum (the floor the heap never went below
         // again): excursions that came back down — an earlier batch, a burst — vanish from it,
         // so they can neither hide a new rise's start nor lend it their samples.
         let p = y.len();
-        let mut floor = y.clone();
+        sc.floor.clear();
+        sc.floor.extend_from_slice(y);
         for i in (0..p.saturating_sub(1)).rev() {
-            floor[i] = floor[i].min(floor[i + 1]);
+            sc.floor[i] = sc.floor[i].min(sc.floor[i + 1]);
         }
-        let k = trend::onset(&t, &floor);
+        let k = trend::onset(t, &sc.floor);
         // The suffix minimum of a flat noisy stretch creeps up towards its end, which pulls that
         // onset a few samples early; refit on the raw samples from there to trim the flat part.
         let k = k + trend::onset(&t[k..], &y[k..]);
         let (et, ey) = (&t[k..], &y[k..]);
         let m = et.len();
-        if m < 6 {
+        let start = sc.first[k];
+        let fast = self.fast_rule();
+        if m < FAST_SAMPLES && !fast {
             return None;
         }
-        let start = first[k];
         let span_ms = self.window.back()?.0 - self.window.get(start)?.0;
-        let z = trend::mann_kendall_z(ey);
-        let slope = trend::theil_sen_slope(et, ey);
         // Baseline: the post-GC floor of the episode's first quarter (low samples are the ones
         // with the least floating garbage).
-        let head = (m / 4).max(3);
+        let head = (m / 4).max(3).min(m);
         let baseline = ey[..head].iter().copied().fold(f64::INFINITY, f64::min);
         // The floor now: the least of the last few points. Gating on floor growth as well as on
         // the fitted line means a rise that just dropped back (a batch ending) is not growth.
         // Few points, so the level does not lag behind the heap.
-        let tail = 4;
+        let tail = HOLD.min(m);
         let floor_now = ey[m - tail..].iter().copied().fold(f64::INFINITY, f64::min);
+        let threshold = self.growth_threshold(baseline);
 
+        // Trend test, corrected for autocorrelated samples, on the episode and its recent half.
         let half = m / 2;
-        let trending = z >= self.z_crit && slope > 0.0 && {
-            let early = trend::theil_sen_slope(&et[..half], &ey[..half]);
-            let recent = trend::theil_sen_slope(&et[m - half..], &ey[m - half..]);
-            recent > 0.0
+        let (all, recent_mk) = trend::MannKendall::run(ey, m - half, &mut sc.mk);
+        let z = all.z(trend::autocorrelation_variance_factor(
+            et,
+            ey,
+            &mut sc.resid,
+        ));
+        let significant = all.s > 0 && z >= self.z_crit;
+        // Theil–Sen (the costly part) only once the rank test has passed.
+        let (slope, trending) = if significant || fast {
+            let slope = trend::theil_sen_slope_sub(et, ey, TS_POINTS, &mut sc.slopes);
+            let early =
+                trend::theil_sen_slope_sub(&et[..half], &ey[..half], TS_POINTS / 2, &mut sc.slopes);
+            let recent = trend::theil_sen_slope_sub(
+                &et[m - half..],
+                &ey[m - half..],
+                TS_POINTS / 2,
+                &mut sc.slopes,
+            );
+            let recent_z = recent_mk.z(trend::autocorrelation_variance_factor(
+                &et[m - half..],
+                &ey[m - half..],
+                &mut sc.resid,
+            ));
+            let steady = slope > 0.0
+                && trend::drift_z(y, slope * (et[m - 1] - et[0]), m) >= self.z_crit
+                && recent > 0.0
                 && recent >= MIN_RECENT_SLOPE_RATIO * early
-                && trend::mann_kendall_z(&ey[m - half..]) >= self.z_crit
+                // Fewer than 8 points cannot reach the critical z at all (only the limit rule
+                // looks at so short an episode): there, the recent half must just be rising.
+                && if half >= 8 {
+                    recent_z >= self.z_crit
+                } else {
+                    recent_mk.s > 0
+                };
+            (slope, (significant && steady) || fast)
+        } else {
+            (0.0, false)
+        };
+
+        let growth = slope * span_ms;
+        let fitted_now = if slope > 0.0 {
+            // Intercept: median of y - slope·t (the residual buffer is free again).
+            sc.resid.clear();
+            sc.resid
+                .extend(et.iter().zip(ey).map(|(t, y)| y - slope * t));
+            trend::median_in_place(&mut sc.resid).map_or(floor_now, |c| c + slope * et[m - 1])
+        } else {
+            floor_now
+        };
+        // Slow per full GC: `min_samples` GCs hold less than one threshold of growth. Such a
+        // rise is also what a cache filling or a queue building looks like, and a leak this slow
+        // per GC has a long budget: it must show 1.75 thresholds.
+        // Counted in full GCs (raw samples), not in bucketed points.
+        let samples = n - start;
+        let per_gc = growth / (samples.max(2) - 1) as f64;
+        let needed = if per_gc * (self.options.min_samples as f64) < threshold {
+            SLOW_GROWTH_FACTOR * threshold
+        } else {
+            threshold
+        };
+        let enough_growth = growth.min(floor_now - baseline) >= needed;
+        let rule = if fast {
+            Some("fast")
+        } else if !trending || !enough_growth {
+            None
+        } else if samples >= self.options.min_samples as usize
+            && span_ms >= self.options.min_duration_ms
+        {
+            Some("trend")
+        } else if samples >= FAST_SAMPLES
+            && self
+                .time_to_limit(fitted_now, slope)
+                .is_some_and(|ttl| ttl <= span_ms.max(self.options.min_duration_ms))
+        {
+            Some("limit")
+        } else {
+            None
         };
 
         Some(Evidence {
             start,
-            samples: n - start,
+            samples,
             span_ms,
             z,
             slope,
             baseline,
-            growth: slope * span_ms,
-            floor_growth: floor_now - baseline,
+            growth,
             level: floor_now,
+            fitted_now,
             trending,
+            // Only worth its O(n) scan when something else would alert.
+            new_high: fast || (trending && self.new_high(floor_now, threshold)),
+            rule,
         })
     }
 }
@@ -479,6 +813,23 @@ pub fn format_bytes(bytes: f64) -> String {
     format!("{sign}{value:.1} {}", units[unit])
 }
 
+/// A time-to-limit estimate in words: "~40 s", "~6 min", "~3 h", "~12 d".
+pub fn format_eta(ms: f64) -> String {
+    if !ms.is_finite() {
+        return "?".to_string();
+    }
+    let s = ms.max(0.0) / 1000.0;
+    if s < 90.0 {
+        format!("~{:.0} s", s)
+    } else if s < 90.0 * 60.0 {
+        format!("~{:.0} min", s / 60.0)
+    } else if s < 48.0 * 3600.0 {
+        format!("~{:.0} h", s / 3600.0)
+    } else {
+        format!("~{:.0} d", s / 86_400.0)
+    }
+}
+
 /// Durations as "850ms", "45s", "3m12s", "1h02m", "2d03h". Non-finite input gives "?".
 pub fn format_duration(ms: f64) -> String {
     if !ms.is_finite() {
@@ -506,66 +857,213 @@ pub fn format_duration(ms: f64) -> String {
 mod tests {
     use super::*;
 
-    const MB: f64 = 1024.0 * 1024.0;
+    use crate::core::sim::*;
 
-    /// xorshift64*: small, deterministic, good enough for noise.
-    struct Rng(u64);
-    impl Rng {
-        fn new(seed: u64) -> Self {
-            Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-        }
-        /// Uniform in [0, 1).
-        fn next(&mut self) -> f64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-        }
-        /// Uniform in [-a, a].
-        fn noise(&mut self, a: f64) -> f64 {
-            (2.0 * self.next() - 1.0) * a
-        }
-    }
-
-    /// Samples of `heap(t_seconds)` + uniform noise, one per full GC every ~`every_s` (±20 %).
-    fn sim(
-        every_s: f64,
-        duration_s: f64,
-        noise: f64,
-        seed: u64,
-        heap: impl Fn(f64) -> f64,
-    ) -> Vec<(f64, f64)> {
+    /// leak-fast-few-gcs: a startup GC at 5 MB, then full GCs 7-13 s apart while the floor rises
+    /// ~0.65 MB/s (little else is promoted), GC-to-GC noise ±0.3 MB.
+    fn few_gcs_leak(seed: u64) -> Vec<(f64, f64)> {
         let mut rng = Rng::new(seed);
-        let mut out = Vec::new();
-        let mut t = every_s * rng.next();
-        while t <= duration_s {
-            out.push((t * 1000.0, (heap(t) + rng.noise(noise)).max(0.0)));
-            t += every_s * (0.8 + 0.4 * rng.next());
+        let mut s = vec![(1700.0, 5.0 * MB)];
+        let mut t = 9.0 + 3.0 * rng.next();
+        while s.len() < 14 {
+            s.push((
+                t * 1000.0,
+                (5.0 + 0.65 * (t - 1.7)) * MB + rng.noise(0.3 * MB),
+            ));
+            t += 7.0 + 6.0 * rng.next();
         }
-        out
+        s
     }
 
-    /// Replays with the given options; returns the reports with the index of their sample.
-    fn replay_with(options: DetectorOptions, samples: &[(f64, f64)]) -> Vec<(usize, LeakReport)> {
-        let mut d = LeakDetector::new(options).expect("valid options");
-        samples
+    #[test]
+    fn a_floor_tripling_over_five_rising_full_gcs_fires_the_few_gcs_rule() {
+        for seed in 0..30 {
+            let s = few_gcs_leak(seed);
+            let reports = replay(&s);
+            let (i, r) = reports.first().expect("fires");
+            // Sample 0 is the startup GC; five rises after it (samples 1..=6) are the evidence.
+            assert!(*i <= 7, "seed {seed}: fired at sample {i}");
+            assert_eq!((r.rule, r.episode), ("fast", 1), "seed {seed}");
+            assert!(
+                (r.growth_rate_bytes_per_minute / MB - 39.0).abs() < 8.0,
+                "{r:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn few_full_gcs_of_warm_up_step_cap_burst_or_batch_never_fire() {
+        // The same sparse GCs (startup GC, then 7-13 s apart) over healthy shapes.
+        let sparse = |seed: u64, heap: &dyn Fn(f64) -> f64| {
+            let mut rng = Rng::new(seed);
+            let mut s = vec![(1500.0, 4.0 * MB)];
+            let mut t = 9.0 + 3.0 * rng.next();
+            while t < 600.0 {
+                s.push((t * 1000.0, heap(t) + rng.noise(0.5 * MB)));
+                t += 7.0 + 6.0 * rng.next();
+            }
+            s
+        };
+        for seed in 0..30u64 {
+            let mut rng = Rng::new(seed + 500);
+            let base = (10.0 + 20.0 * rng.next()) * MB;
+            let fill = (20.0 + 40.0 * rng.next()) * MB;
+            let tau = [8.0, 15.0, 30.0][seed as usize % 3];
+            type Heap = Box<dyn Fn(f64) -> f64>;
+            let shapes: [(&str, Heap); 5] = [
+                (
+                    "warm-up",
+                    Box::new(move |t| base + fill * (1.0 - (-t / tau).exp())),
+                ),
+                (
+                    "step",
+                    Box::new(move |t| base + if t > 40.0 { fill } else { 0.0 }),
+                ),
+                ("cap", Box::new(move |t| base + fill * (t / 20.0).min(1.0))),
+                (
+                    "burst",
+                    Box::new(move |t| base + if t % 15.0 < 6.0 { fill } else { 0.0 }),
+                ),
+                // batch-job: ~4 MB per GC for 11 GCs, then dropped, every 150 s
+                (
+                    "batch",
+                    Box::new(move |t| {
+                        base + (t % 150.0).min(110.0)
+                            * 0.4
+                            * MB
+                            * f64::from(u8::from(t % 150.0 < 110.0))
+                    }),
+                ),
+            ];
+            for (name, heap) in &shapes {
+                let s = sparse(seed, heap.as_ref());
+                assert!(replay(&s).is_empty(), "{name}, seed {seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_leak_into_a_small_heap_limit_is_reported_well_before_the_limit() {
+        // 60 MB/min from 20 MB, a full GC every ~5 s, heap limit 100 MB: the floor reaches the
+        // limit at ~80 s, 16 full GCs in, when the trend rule would only just be ready.
+        for seed in 0..20 {
+            let s = sim(5.0, 80.0, 0.5 * MB, seed, |t| 20.0 * MB + t * MB);
+            let mut d = LeakDetector::new(DetectorOptions::default()).expect("defaults");
+            let first = s.iter().find_map(|&(t, y)| {
+                d.update_with_limit(t, y, Some(100.0 * MB))
+                    .expect("valid")
+                    .map(|r| (t, r))
+            });
+            let (t, r) = first.expect("fires before the limit");
+            assert!(t <= 60_000.0, "seed {seed}: at {t} ms");
+            let ttl = r.estimated_time_to_limit_ms.expect("a time to the limit");
+            let truth = 80_000.0 - t;
+            assert!(
+                (ttl - truth).abs() <= 0.3 * truth + 5000.0,
+                "seed {seed}: {ttl} vs {truth}"
+            );
+            assert!(
+                r.reason.contains("heap limit (100.0 MB) reached in ~"),
+                "{}",
+                r.reason
+            );
+        }
+    }
+
+    #[test]
+    fn every_report_says_when_the_heap_limit_is_reached_at_this_rate() {
+        // 30 MB/min from 15 MB against a 4 GiB limit: ~136 min left at the first alert.
+        let s = sim(2.5, 300.0, 1.0 * MB, 6, leak(30.0, 0.0));
+        let mut d = LeakDetector::new(DetectorOptions::default()).expect("defaults");
+        let limit = 4096.0 * MB;
+        let r = s
             .iter()
-            .enumerate()
-            .filter_map(|(i, &(t, y))| d.update(t, y).expect("valid sample").map(|r| (i, r)))
-            .collect()
+            .find_map(|&(t, y)| d.update_with_limit(t, y, Some(limit)).expect("valid"))
+            .expect("fires");
+        let ttl = r.estimated_time_to_limit_ms.expect("rising, limit known");
+        let expected = (limit - r.end_used_heap_size) / (30.0 * MB) * 60_000.0;
+        assert!((ttl / expected - 1.0).abs() < 0.15, "{ttl} vs {expected}");
+        assert_eq!(r.heap_size_limit, Some(limit));
+        assert!(r.reason.ends_with(" at this rate"), "{}", r.reason);
+        assert!(
+            r.reason.contains("; heap limit (4.0 GB) reached in ~2 h"),
+            "{}",
+            r.reason
+        );
+        // Without a limit: no estimate, and the reason ends as before.
+        let (_, r) = replay(&s).into_iter().next().expect("fires");
+        assert_eq!(
+            (r.estimated_time_to_limit_ms, r.heap_size_limit),
+            (None, None)
+        );
+        assert!(r.reason.ends_with("full GCs"), "{}", r.reason);
+        assert_eq!(format_eta(40_000.0), "~40 s");
+        assert_eq!(format_eta(360_000.0), "~6 min");
+        assert_eq!(format_eta(3.0 * 3_600_000.0), "~3 h");
+        assert_eq!(format_eta(12.0 * 86_400_000.0), "~12 d");
     }
 
-    fn replay(samples: &[(f64, f64)]) -> Vec<(usize, LeakReport)> {
-        replay_with(DetectorOptions::default(), samples)
+    #[test]
+    fn an_update_at_the_full_window_allocates_nothing() {
+        // Worst case: a leak with every statistic running at every update (after the alert, so
+        // no report string is built), and a wandering heap.
+        for wander_shape in [false, true] {
+            let options = DetectorOptions {
+                realert: false,
+                ..Default::default()
+            };
+            let mut d = LeakDetector::new(options).expect("valid");
+            let mut rng = Rng::new(3);
+            let mut level = 60.0 * MB;
+            let mut next = |i: usize| {
+                level += if wander_shape {
+                    rng.noise(2.0 * MB)
+                } else {
+                    0.2 * MB
+                };
+                (i as f64 * 2000.0, level + rng.noise(MB))
+            };
+            for i in 0..MAX_SAMPLES + 200 {
+                let (t, y) = next(i);
+                let _ = d.update_with_limit(t, y, Some(4096.0 * MB));
+            }
+            assert_eq!(d.window_len(), MAX_SAMPLES);
+            let allocations = allocations_during(|| {
+                for i in MAX_SAMPLES + 200..MAX_SAMPLES + 1200 {
+                    let (t, y) = next(i);
+                    assert!(d
+                        .update_with_limit(t, y, Some(4096.0 * MB))
+                        .expect("valid")
+                        .is_none());
+                }
+            });
+            assert_eq!(allocations, 0, "wander: {wander_shape}");
+            assert!(
+                wander_shape || d.suspected(),
+                "the leak keeps the statistics running"
+            );
+        }
     }
 
-    fn first_fire_s(samples: &[(f64, f64)]) -> Option<f64> {
-        replay(samples).first().map(|(i, _)| samples[*i].0 / 1000.0)
+    // A false alarm is an episode (its first alert); re-alerts of it are counted and bounded too.
+    #[test]
+    fn a_cache_flushed_periodically_alerts_at_most_once_a_week() {
+        // +1 MB per full GC, cleared every 20 / 30 / 60 GCs, a full GC every 2 s, for a week.
+        for period in [20, 30, 60] {
+            let a = count_alerts(|f| cache_flush(WEEK_GCS, period, MB, period as u64, f));
+            println!("cache flushed every {period} GCs: {a:?} (episodes, alerts) in a week");
+            assert!(a.0 <= 1 && a.1 <= 4, "period {period}: {a:?}");
+        }
     }
 
-    /// 15 MB process that leaks `rate` MB/min from `from_s`.
-    fn leak(rate: f64, from_s: f64) -> impl Fn(f64) -> f64 {
-        move |t| 15.0 * MB + (t - from_s).max(0.0) / 60.0 * rate * MB
+    #[test]
+    fn a_wandering_working_set_alerts_at_most_once_a_week() {
+        // Random walk of ±0.5 / ±1 / ±2 MB per full GC in a 100 MB band, GC every 2 s, a week.
+        for (step, seed) in [(0.5, 1), (1.0, 2), (2.0, 3)] {
+            let a = count_alerts(|f| wander(WEEK_GCS, step * MB, seed, f));
+            println!("wander ±{step} MB/GC: {a:?} (episodes, alerts) in a week");
+            assert!(a.0 <= 1 && a.1 <= 4, "±{step} MB: {a:?}");
+        }
     }
 
     #[test]

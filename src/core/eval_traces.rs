@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::core::detector::{format_duration, DetectorOptions, LeakDetector};
+use crate::core::sim;
 
 /// A JSON value, just enough for the manifest and the trace lines.
 #[derive(Debug, Clone, PartialEq)]
@@ -250,10 +251,9 @@ fn load_trace(path: &Path) -> Vec<(f64, f64)> {
 
 /// Times (ms) at which our detector fired.
 fn replay_ours(samples: &[(f64, f64)], options: &DetectorOptions) -> Vec<f64> {
-    let mut d = LeakDetector::new(options.clone()).expect("valid options");
-    samples
-        .iter()
-        .filter_map(|&(t, used)| d.update(t, used).expect("valid sample").map(|_| t))
+    sim::replay_with(options.clone(), samples)
+        .into_iter()
+        .map(|(i, _)| samples[i].0)
         .collect()
 }
 

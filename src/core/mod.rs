@@ -9,6 +9,10 @@ pub mod gypi;
 pub mod heap_diff;
 pub mod trend;
 
+// Test support: heap-shape simulators shared by the detector tests and the trace replay.
+#[cfg(test)]
+pub mod sim;
+
 // Replays __test__/data/eval-traces (the recorded real runs) against the production defaults.
 #[cfg(test)]
 mod eval_traces;
