@@ -500,11 +500,12 @@ declare namespace leakwatch {
      * known and the floor is rising). */
     reason: string;
     /**
-     * When the post-GC floor reaches V8's `heapSizeLimit` at the current (Theil–Sen) rate, ms
-     * from this alert: what an on-call engineer needs first. `null` when the floor is not rising
-     * or the limit is unknown (a {@link LeakDetector} fed without `heapSizeLimit`). An
-     * estimate: V8 aborts somewhat before `used` reaches `heapSizeLimit` (the limit includes
-     * the young generation).
+     * When the post-GC floor reaches the heap limit at the current (Theil–Sen) rate, ms from
+     * this alert: what an on-call engineer needs first. The limit is the old generation's when
+     * the process was given one (`--max-old-space-size`, a worker's `maxOldGenerationSizeMb`),
+     * else V8's `heapSizeLimit` (which adds the young generation's reserve). `null` when the
+     * floor is not rising or the limit is unknown (a {@link LeakDetector} fed without
+     * `heapSizeLimit`). An estimate: V8 aborts somewhat before the floor reaches the limit.
      */
     estimatedTimeToLimitMs: number | null;
     /**

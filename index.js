@@ -8,6 +8,7 @@ const { HeapDiff } = require('./lib/heap-diff');
 const { LeakDetector } = require('./lib/leak-detector');
 const { MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix } = require('./lib/options');
 const evidence = require('./lib/evidence');
+const { oldGenerationLimit } = require('./lib/old-generation-limit');
 
 const MONITORED = ['stats', 'leak'];
 let created = false;
@@ -32,6 +33,8 @@ class Leakwatch extends EventEmitter {
     // One monitor per environment: a second emitter would fight the first over it.
     if (created) throw new Error('leakwatch: use the module\'s instance (require(\'leakwatch\')), not new Leakwatch()');
     created = true;
+    // What "time to the heap limit" is measured against (see lib/old-generation-limit.js).
+    binding.monitorSetOldGenerationLimit(oldGenerationLimit());
     // Usable detached, as in `const { gc, configure } = require('leakwatch')`.
     this.configure = this.configure.bind(this);
     this.gc = this.gc.bind(this);

@@ -17,6 +17,10 @@ const seconds = () => ((Date.now() - started) / 1000).toFixed(1).padStart(6);
 const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 const limitS = Number(process.env.DEMO_SECONDS || 180);
 
+// What grew and what holds it, in the report: a compact heap picture when the detector starts
+// to suspect the episode, another at the alert (each a short pause of this small heap).
+leakwatch.configure({ diffOnLeak: true });
+
 leakwatch.on('stats', (s) => {
   console.log(
     `[${seconds()}s] ${s.gcType.padEnd(18)} heap ${mb(s.usedHeapSize).padStart(9)} used of ` +
@@ -27,6 +31,11 @@ leakwatch.on('stats', (s) => {
 
 leakwatch.on('leak', (report) => {
   console.log(`\n[${seconds()}s] LEAK: ${report.reason}`);
+  for (const g of report.topGrowth ?? []) {
+    console.log(`  grew: ${g.what.padEnd(24)} +${g.addedCount} objects, ${mb(g.netBytes)} net`);
+  }
+  if (report.retainerPaths?.[0]) console.log(`  held by: ${report.retainerPaths[0]}`);
+  if (report.diffSkipped) console.log(`  (no diff: ${report.diffSkipped})`);
   console.log(JSON.stringify(report, null, 2));
   console.log('\nleakwatch caught the leak; stopping the demo.');
   clearInterval(ticker);

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 
@@ -37,6 +38,13 @@ struct Shared {
     bursts: Mutex<BurstCoalescer>,
     suspicion: Mutex<Suspicion>,
     meter: Mutex<DeliveryMeter>,
+    /// The old generation's configured limit, bytes (f64 bits; 0: not known). V8's
+    /// `heap_size_limit` also counts the young generation's reserve (48 MiB on Node 20 and 22,
+    /// 96 on 26, 192 on 24), which the post-GC floor never fills: in a small heap that
+    /// puts the "heap limit" a third to three times too far away, and V8 dies at the old
+    /// generation's limit. V8 does not say that limit, but the process was given it
+    /// (`--max-old-space-size`, a worker's `maxOldGenerationSizeMb`): index.js passes it on.
+    old_generation_limit: AtomicU64,
 }
 
 /// Full GCs without a trend before a suspected episode counts as over. The detector's own
@@ -117,6 +125,17 @@ impl GcSink for Shared {
 }
 
 impl Shared {
+    /// The limit the post-GC floor is measured against: the heap's, or the old generation's
+    /// when the process was given one below it.
+    fn effective_heap_limit(&self, heap_size_limit: f64) -> f64 {
+        let old = f64::from_bits(self.old_generation_limit.load(Ordering::Relaxed));
+        if old > 0.0 && old < heap_size_limit {
+            old
+        } else {
+            heap_size_limit
+        }
+    }
+
     /// JS thread, outside GC: drain the queue, run the detector, build the payloads.
     /// `from_delivery`: called by the threadsafe function, whose pending call this answers.
     fn take_batch(&self, from_delivery: bool) -> Batch {
@@ -142,7 +161,7 @@ impl Shared {
                 match detector.update_with_limit(
                     s.monotonic_ms,
                     s.used_heap_size,
-                    Some(s.heap_size_limit),
+                    Some(self.effective_heap_limit(s.heap_size_limit)),
                 ) {
                     Ok(Some(report)) => {
                         leaks.push(LeakPayload::new(report, s.timestamp_ms - s.monotonic_ms))
@@ -221,6 +240,7 @@ impl Monitor {
                 bursts: Mutex::new(BurstCoalescer::new()),
                 suspicion: Mutex::new(Suspicion::default()),
                 meter: Mutex::new(DeliveryMeter::default()),
+                old_generation_limit: AtomicU64::new(0),
             }),
             hook: None,
             provisional: false,
@@ -430,6 +450,23 @@ pub(crate) fn during_own_snapshot<T>(env: &Env, take: impl FnOnce() -> T) -> T {
     let result = take();
     drop(marked);
     result
+}
+
+/// The old generation's configured limit in bytes (0: none given); see
+/// `Shared::old_generation_limit`.
+#[napi(catch_unwind)]
+pub fn monitor_set_old_generation_limit(env: Env, bytes: f64) -> Result<()> {
+    with_monitor(&env, |m| {
+        let bytes = if bytes.is_finite() && bytes > 0.0 {
+            bytes
+        } else {
+            0.0
+        };
+        m.shared
+            .old_generation_limit
+            .store(bytes.to_bits(), Ordering::Relaxed);
+        Ok(())
+    })
 }
 
 /// Replaces the live detector (its state starts over) and returns the effective options.

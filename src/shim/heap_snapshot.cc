@@ -247,8 +247,8 @@ void walk(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, void* context)
 constexpr size_t kMaxVisited = 4'000'000;
 constexpr size_t kMaxEdges = 40'000'000;
 constexpr size_t kMaxPaths = 3;
-// Targets reached whose path looked like one already reported: stop after this many.
-constexpr size_t kMaxTargetsTried = 256;
+// Retainers whose path looked like one already reported: stop after this many.
+constexpr size_t kMaxHoldersTried = 256;
 constexpr size_t kMaxLabel = 60;
 
 struct Visit {
@@ -414,6 +414,23 @@ class SearchMemory {
 // How often (in visited nodes) the search looks at the clock and the termination flag.
 constexpr size_t kVisitsPerCheck = 4096;
 
+// V8's string table, a synthetic root: it lists every internalized string but does not keep
+// one alive (the GC clears dead entries), so a path through it names no retainer. Without this
+// a leak of strings (a Map of responses) would be "held by" the string table, the shortest path.
+bool is_string_table(v8::Isolate* isolate, const v8::HeapGraphNode* node) {
+  if (node->GetType() != v8::HeapGraphNode::kSynthetic) return false;
+  v8::String::Utf8Value name(isolate, node->GetName());
+  if (*name == nullptr) return false;
+  const std::string text(*name, static_cast<size_t>(name.length()));
+  return text == "(Internalized strings)" || text == "(String table)";
+}
+
+// Up to kMaxPaths retainer paths to the target objects (the added objects of the group that
+// grew most). Which paths: the BFS tree gives every reached target its shortest path, and its
+// parent in that tree is its nearest retainer; the retainers holding the most targets come
+// first (a leaked Map's table holds thousands of them, a handle scope holding one transient
+// string holds one), ties broken by the shorter path. Only then are the few chosen paths
+// formatted (one path per distinct shape).
 void find_retainer_paths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
                          const uint32_t* ids, size_t id_count, SnapshotControl* control,
                          void* context) {
@@ -421,19 +438,30 @@ void find_retainer_paths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
   if (root == nullptr) return;
   SearchMemory memory(std::min(static_cast<size_t>(snapshot->GetNodesCount()) + 1, kMaxVisited));
   if (!memory.ok()) return;
+  // For each target reached, (its parent's index in the visit order, its own index): malloc,
+  // not a std container (see SearchMemory).
+  struct Reached {
+    int32_t parent;
+    int32_t at;
+  };
+  Reached* reached = static_cast<Reached*>(std::malloc(std::max<size_t>(id_count, 1) * sizeof(Reached)));
+  if (reached == nullptr) return;
+  size_t reached_count = 0;
   Visit* order = memory.order();
   size_t visited = 0;
   order[visited++] = {root, -1, -1};
   memory.insert(root);
-  std::vector<std::string> shapes;
   size_t edges = 0;
-  size_t tried = 0;
-  for (size_t head = 0; head < visited; head++) {
-    if (head % kVisitsPerCheck == 0 && control->should_stop()) return;
+  bool done = false;
+  for (size_t head = 0; head < visited && !done; head++) {
+    if (head % kVisitsPerCheck == 0 && control->should_stop()) break;
     const v8::HeapGraphNode* node = order[head].node;
     const int children = node->GetChildrenCount();
     for (int i = 0; i < children; i++) {
-      if (++edges > kMaxEdges) return;
+      if (++edges > kMaxEdges || visited >= memory.capacity()) {
+        done = true;
+        break;
+      }
       const v8::HeapGraphEdge* edge = node->GetChild(i);
       // Weak edges do not retain; shortcuts duplicate a real path (root → global objects is
       // the one exception V8 makes, and it is what people expect to see first).
@@ -441,20 +469,51 @@ void find_retainer_paths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
       if (edge->GetType() == v8::HeapGraphEdge::kShortcut && head != 0) continue;
       const v8::HeapGraphNode* to = edge->GetToNode();
       if (to == nullptr || !memory.insert(to)) continue;
-      if (visited >= memory.capacity()) return;
+      if (is_string_table(isolate, to)) continue;
       order[visited++] = {to, static_cast<int32_t>(head), i};
       const uint32_t id = static_cast<uint32_t>(to->GetId());
       if (!std::binary_search(ids, ids + id_count, id)) continue;
-      std::string path = format_path(isolate, order, static_cast<int32_t>(visited - 1));
-      std::string shape = path_shape(path);
-      if (std::find(shapes.begin(), shapes.end(), shape) == shapes.end()) {
-        shapes.push_back(shape);
-        leakwatch_on_retainer_path(context, path.data(), path.size());
-        if (shapes.size() >= kMaxPaths) return;
+      reached[reached_count++] = {static_cast<int32_t>(head), static_cast<int32_t>(visited - 1)};
+      if (reached_count >= id_count) {
+        done = true;  // every target has its shortest path
+        break;
       }
-      if (++tried >= kMaxTargetsTried) return;
     }
   }
+  // Group by parent (stable: within a parent, the first reached is the shortest path).
+  std::stable_sort(reached, reached + reached_count,
+                   [](const Reached& x, const Reached& y) { return x.parent < y.parent; });
+  // Compact to one entry per parent: (count, first target), in place.
+  struct Holder {
+    size_t count;
+    int32_t at;
+  };
+  Holder* holders = reinterpret_cast<Holder*>(std::malloc(std::max<size_t>(reached_count, 1) * sizeof(Holder)));
+  if (holders == nullptr) {
+    std::free(reached);
+    return;
+  }
+  size_t holder_count = 0;
+  for (size_t k = 0; k < reached_count;) {
+    size_t end = k;
+    while (end < reached_count && reached[end].parent == reached[k].parent) end++;
+    holders[holder_count++] = {end - k, reached[k].at};
+    k = end;
+  }
+  std::free(reached);
+  // Most targets first; equal counts: earlier in the visit order (a shorter path) first.
+  std::stable_sort(holders, holders + holder_count, [](const Holder& x, const Holder& y) {
+    return x.count != y.count ? x.count > y.count : x.at < y.at;
+  });
+  std::vector<std::string> shapes;
+  for (size_t k = 0; k < holder_count && shapes.size() < kMaxPaths && k < kMaxHoldersTried; k++) {
+    std::string path = format_path(isolate, order, holders[k].at);
+    std::string shape = path_shape(path);
+    if (std::find(shapes.begin(), shapes.end(), shape) != shapes.end()) continue;
+    shapes.push_back(shape);
+    leakwatch_on_retainer_path(context, path.data(), path.size());
+  }
+  std::free(holders);
 }
 
 // Serialises a snapshot into an open file, in Chrome DevTools' JSON format, checking every
