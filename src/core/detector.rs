@@ -17,8 +17,8 @@
 //! 5. hysteresis: one alert per episode, re-alerts only after fresh evidence and once the
 //!    episode's growth has quadrupled since the previous alert (`REALERT_GROWTH_FACTOR`: a leak
 //!    that runs on is re-reported at 4×, 16×, … its first evidence; a fill that ends — a cache
-//!    flushed, a batch dropped — ends before and pages once), and the episode ends only after the trend has been absent for `min_samples` GCs (a new
-//!    episode without the heap coming down needs the same further growth).
+//!    flushed, a batch dropped — ends before and pages once), and the episode ends only after
+//!    the trend has been absent for `min_samples` GCs (a new episode without the heap coming down needs the same further growth).
 //!
 //! And four rules for the shapes the above gets wrong (why none can fire on a healthy shape is
 //! at each: `LeakDetector::new_high`, [`trend::drift_z`], `LeakDetector::fast_rule`, and
