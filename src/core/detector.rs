@@ -90,6 +90,9 @@ const MIN_RECENT_SLOPE_RATIO: f64 = 0.65;
 /// cache flushed, a batch) stops before it has quadrupled and pages once.
 const REALERT_GROWTH_FACTOR: f64 = 4.0;
 
+/// Suspicion accepts this many times the false-positive rate of an alert's rank test.
+const SUSPECT_ERROR_FACTOR: f64 = 10.0;
+
 const MIB: f64 = 1024.0 * 1024.0;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +227,8 @@ struct Evidence {
     fitted_now: f64,
     /// Significant, positive and not decelerating.
     trending: bool,
+    /// The rank trend alone passes the lower suspicion bar (`z_suspect`).
+    suspect: bool,
     /// The floor stands above every level the heap held before the episode, by the growth
     /// threshold (the new-high rule).
     new_high: bool,
@@ -315,6 +320,8 @@ pub struct LeakDetector {
     /// change point, i.e. the walk's running minimum), and by the reflection principle
     /// P(X_n − min_k X_k ≥ a) = P(max_k X_k ≥ a) = 2·P(X_n ≥ a): the tail is doubled.
     z_drift_crit: f64,
+    /// Critical z of suspicion (see [`Self::suspected`]).
+    z_suspect: f64,
     /// (timestamp ms, used bytes), oldest first, at most `MAX_SAMPLES`.
     window: VecDeque<(f64, f64)>,
     last_timestamp: Option<f64>,
@@ -347,11 +354,15 @@ impl LeakDetector {
         options.validate()?;
         let z_crit = trend::normal_quantile(options.confidence);
         let z_drift_crit = trend::normal_quantile(1.0 - (1.0 - options.confidence) / 2.0);
+        let z_suspect = trend::normal_quantile(
+            (1.0 - SUSPECT_ERROR_FACTOR * (1.0 - options.confidence)).max(0.5),
+        );
         let highs = HighWater::new(options.window_ms);
         Ok(LeakDetector {
             options,
             z_crit,
             z_drift_crit,
+            z_suspect,
             window: VecDeque::with_capacity(MAX_SAMPLES + 1),
             last_timestamp: None,
             seen: 0,
@@ -375,8 +386,12 @@ impl LeakDetector {
         &self.options
     }
 
-    /// Whether an episode is suspected: a growth trend to a new high is significant but not all
-    /// thresholds are met yet, or an alert was raised and the heap is still growing.
+    /// Whether an episode is suspected: the floor's rank trend towards a new high passes a lower
+    /// bar than an alert's (one-sided confidence 1 − 10·(1 − `confidence`), 0.9 for 0.99; no
+    /// growth, duration, steadiness or random-walk checks), or an alert was raised and the heap
+    /// is still growing. It only arms the `diffOnLeak` "before" picture (rate-limited in JS), so
+    /// it must come earlier than the alert: an alert's evidence always passes this bar first,
+    /// a few full GCs before its thresholds are met.
     pub fn suspected(&self) -> bool {
         self.suspected
     }
@@ -459,8 +474,9 @@ impl LeakDetector {
             self.window.pop_front();
         }
 
-        let Some(ev) = self.evaluate().filter(|e| e.trending && e.new_high) else {
-            self.suspected = false;
+        let evidence = self.evaluate();
+        let Some(ev) = evidence.filter(|e| e.trending && e.new_high) else {
+            self.suspected = evidence.is_some_and(|e| e.suspect && e.new_high);
             self.after_quiet_sample();
             return Ok(None);
         };
@@ -627,6 +643,40 @@ impl LeakDetector {
             && self.new_high(last.1, self.growth_threshold(first.1))
     }
 
+    /// Suspicion while the fitted episode is still too short for the statistics (the change
+    /// point lags a young rise by a few points): the latest `FAST_SAMPLES` points pass the
+    /// rank test at the suspicion bar (no autocorrelation factor: too few points for one) and
+    /// their floor rose by half a growth threshold. Never an alert.
+    fn early_suspicion(&self, sc: &mut Scratch) -> Option<Evidence> {
+        let p = sc.y.len();
+        if p < FAST_SAMPLES {
+            return None;
+        }
+        let y = &sc.y[p - FAST_SAMPLES..];
+        let (all, _) = trend::MannKendall::run(y, FAST_SAMPLES, &mut sc.mk);
+        let z = all.z(1.0);
+        let baseline = y[0].min(y[1]);
+        let level = y[FAST_SAMPLES - 2].min(y[FAST_SAMPLES - 1]);
+        let threshold = self.growth_threshold(baseline);
+        let suspect = all.s > 0 && z >= self.z_suspect && level - baseline >= 0.5 * threshold;
+        let start = sc.first[p - FAST_SAMPLES];
+        Some(Evidence {
+            start,
+            samples: self.window.len() - start,
+            span_ms: 0.0,
+            z,
+            slope: 0.0,
+            baseline,
+            growth: 0.0,
+            level,
+            fitted_now: level,
+            trending: false,
+            suspect,
+            new_high: suspect && self.new_high(level, threshold),
+            rule: None,
+        })
+    }
+
     /// Runs the statistics over the window; `None` when there is too little to say anything.
     fn evaluate(&mut self) -> Option<Evidence> {
         let n = self.window.len();
@@ -699,7 +749,7 @@ impl LeakDetector {
         let start = sc.first[k];
         let fast = self.fast_rule();
         if m < FAST_SAMPLES && !fast {
-            return None;
+            return self.early_suspicion(sc);
         }
         let span_ms = self.window.back()?.0 - self.window.get(start)?.0;
         // Baseline: the post-GC floor of the episode's first quarter (low samples are the ones
@@ -722,6 +772,7 @@ impl LeakDetector {
             &mut sc.resid,
         ));
         let significant = all.s > 0 && z >= self.z_crit;
+        let suspect = all.s > 0 && z >= self.z_suspect && floor_now - baseline >= 0.5 * threshold;
         // Theil–Sen (the costly part) only once the rank test has passed.
         let (slope, trending) = if significant || fast {
             let slope = trend::theil_sen_slope_sub(et, ey, TS_POINTS, &mut sc.slopes);
@@ -806,8 +857,9 @@ impl LeakDetector {
             level: floor_now,
             fitted_now,
             trending,
-            // Only worth its O(n) scan when something else would alert.
-            new_high: fast || (trending && self.new_high(floor_now, threshold)),
+            suspect,
+            // Only worth its O(n) scan when something else would alert or suspect.
+            new_high: fast || ((trending || suspect) && self.new_high(floor_now, threshold)),
             rule,
         })
     }
@@ -1126,6 +1178,53 @@ mod tests {
             }
         }
         weekly_alerts(runs);
+    }
+
+    #[test]
+    fn suspicion_comes_full_gcs_before_the_alert() {
+        // The diffOnLeak "before" picture is taken when suspicion begins: it must not begin at
+        // the alert's own sample, also with few thresholds (the JS fixture's) and sparse GCs.
+        let small = DetectorOptions {
+            min_samples: 8,
+            min_duration_ms: 3000.0,
+            min_growth_bytes: MB,
+            min_growth_percent: 1.0,
+            ..Default::default()
+        };
+        for seed in 0..20u64 {
+            let cases = [
+                (
+                    DetectorOptions::default(),
+                    sim(2.5, 300.0, MB, seed, leak(30.0, 0.0)),
+                ),
+                (
+                    small.clone(),
+                    sim(0.8, 30.0, 0.05 * MB, seed, |t| {
+                        4.0 * MB + t / 0.8 * 0.4 * MB
+                    }),
+                ),
+            ];
+            for (options, s) in cases {
+                let mut d = LeakDetector::new(options).expect("valid");
+                let mut suspected_at = None;
+                let mut alert_at = None;
+                for (i, &(t, y)) in s.iter().enumerate() {
+                    let r = d.update(t, y).expect("valid");
+                    if r.is_some() {
+                        alert_at = Some(i);
+                        break;
+                    }
+                    if d.suspected() && suspected_at.is_none() {
+                        suspected_at = Some(i);
+                    }
+                }
+                let (sus, alert) = (suspected_at.expect("suspected"), alert_at.expect("fires"));
+                assert!(
+                    sus + 2 <= alert,
+                    "seed {seed}: suspected at {sus}, alert at {alert}"
+                );
+            }
+        }
     }
 
     #[test]
