@@ -646,6 +646,13 @@ declare namespace leakwatch {
      * any snapshot that would not fit in the memory this process may still use. Default
      * `536_870_912` (512 MiB); range `0`–`1e15`. */
     diffMaxHeapBytes?: number;
+    /** Least time between two `diffOnLeak` "before" pictures, milliseconds (each one pauses the
+     * thread for a heap snapshot). A picture is taken when the detector starts suspecting an
+     * episode and kept for this long even if the suspicion lapses, so a suspicion that comes
+     * and goes takes one; a report whose episode began inside the interval says
+     * `diffSkipped: "rate limit: …"`. Default `600_000` (10 min); range `0`–`2_592_000_000`
+     * (30 days). */
+    diffMinIntervalMs?: number;
     /** Time budget of each heap snapshot `diffOnLeak` and `snapshot` take, milliseconds: past
      * it V8's snapshot is aborted and the report says so in `diffSkipped` /
      * `snapshotSkipped`. Default `60_000`; range `0`–`1e12`, or `Infinity` for none. */
@@ -678,6 +685,8 @@ declare namespace leakwatch {
     diffOnLeak: boolean;
     /** The heap size above which the diff is skipped, bytes. */
     diffMaxHeapBytes: number;
+    /** The least time between two `diffOnLeak` "before" pictures, milliseconds. */
+    diffMinIntervalMs: number;
     /** The time budget of each on-leak snapshot, milliseconds. */
     snapshotBudgetMs: number;
     /** Snapshot-on-leak options (absolute `dir`, defaults filled in), or `false`. */
