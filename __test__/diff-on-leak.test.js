@@ -115,3 +115,37 @@ test('diffMinIntervalMs is checked: RangeError/TypeError naming the option and i
   assert.equal(leakwatch.configure({ diffMinIntervalMs: 0 }).diffMinIntervalMs, 0);
   leakwatch.configure({ diffMinIntervalMs: before });
 });
+
+test('LeakDiff: a suspicion that lapses and comes back keeps its first "before" picture', () => {
+  // In-process, on this test's small heap: objects added before the lapse and after it are
+  // both in the diff, so the second suspicion took no picture of its own.
+  const { LeakDiff } = require('../lib/evidence');
+  class FlapThing {
+    constructor(i) {
+      this.i = i;
+    }
+  }
+  const kept = [];
+  const diff = new LeakDiff();
+  diff.suspicion(true, Infinity, 60_000, 600_000);
+  for (let i = 0; i < 3000; i++) kept.push(new FlapThing(i));
+  diff.quiet(600_000); // the suspicion lapses...
+  diff.suspicion(true, Infinity, 60_000, 600_000); // ...and comes back
+  for (let i = 0; i < 3000; i++) kept.push(new FlapThing(i));
+  const report = diff.onLeak(Infinity);
+  diff.drop();
+  assert.equal(report.diffSkipped, undefined, JSON.stringify(report));
+  const flap = report.topGrowth.find((g) => g.what === 'FlapThing');
+  assert.ok(flap, JSON.stringify(report.topGrowth));
+  assert.equal(flap.addedCount, 6000, JSON.stringify(flap));
+  // With no interval the lapse forgets the picture, and the next suspicion takes a new one.
+  diff.suspicion(true, Infinity, 60_000, 0);
+  for (let i = 0; i < 1000; i++) kept.push(new FlapThing(i));
+  diff.quiet(0);
+  diff.suspicion(true, Infinity, 60_000, 0);
+  for (let i = 0; i < 1000; i++) kept.push(new FlapThing(i));
+  const fresh = diff.onLeak(Infinity);
+  diff.drop();
+  assert.equal(fresh.topGrowth.find((g) => g.what === 'FlapThing').addedCount, 1000, JSON.stringify(fresh.topGrowth));
+  assert.equal(kept.length, 8000);
+});
