@@ -18,7 +18,11 @@
 //!    episode's growth has quadrupled since the previous alert (`REALERT_GROWTH_FACTOR`: a leak
 //!    that runs on is re-reported at 4×, 16×, … its first evidence; a fill that ends — a cache
 //!    flushed, a batch dropped — ends before and pages once), and the episode ends only after
-//!    the trend has been absent for `min_samples` GCs (a new episode without the heap coming down needs the same further growth).
+//!    the trend has been absent for `min_samples` GCs (a new episode without the heap coming
+//!    down needs further growth above the last alert);
+//! 6. suspicion ([`LeakDetector::suspected`], which arms `diffOnLeak`'s "before" picture) at a
+//!    lower bar: the rank trend at 10× an alert's error rate and half a growth threshold of
+//!    floor growth, also on an episode still too short for the statistics.
 //!
 //! And four rules for the shapes the above gets wrong (why none can fire on a healthy shape is
 //! at each: `LeakDetector::new_high`, [`trend::drift_z`], `LeakDetector::fast_rule`, and
@@ -387,11 +391,12 @@ impl LeakDetector {
     }
 
     /// Whether an episode is suspected: the floor's rank trend towards a new high passes a lower
-    /// bar than an alert's (one-sided confidence 1 − 10·(1 − `confidence`), 0.9 for 0.99; no
-    /// growth, duration, steadiness or random-walk checks), or an alert was raised and the heap
-    /// is still growing. It only arms the `diffOnLeak` "before" picture (rate-limited in JS), so
-    /// it must come earlier than the alert: an alert's evidence always passes this bar first,
-    /// a few full GCs before its thresholds are met.
+    /// bar than an alert's (one-sided confidence 1 − 10·(1 − `confidence`), 0.9 for 0.99, and
+    /// half a growth threshold of floor growth; no duration, steadiness or random-walk checks),
+    /// or an alert was raised and the heap is still growing. It only arms the `diffOnLeak`
+    /// "before" picture (rate-limited in JS), so it should come full GCs before the alert: a
+    /// trend-rule alert's evidence passes this bar first (tested), the few-GCs and heap-limit
+    /// rules may alert at the sample suspicion begins.
     pub fn suspected(&self) -> bool {
         self.suspected
     }
