@@ -617,8 +617,9 @@ declare namespace leakwatch {
     /** One-sided confidence the trend test must reach. Default `0.99`; range `0.5`–`0.999999`. */
     confidence?: number;
     /** Alert again when the heap keeps growing significantly within the same episode (with
-     * fresh evidence: at least `minSamples` GCs and `minDurationMs` since the last alert).
-     * Default `true`. */
+     * fresh evidence: at least `minSamples` GCs and `minDurationMs` since the last alert, and
+     * the episode's growth at least 4× what it was at the last alert, so a leak that runs on is
+     * re-reported at 4×, 16×, … its first evidence). Default `true`. */
     realert?: boolean;
   }
 

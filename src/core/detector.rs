@@ -1133,9 +1133,12 @@ mod tests {
         }
     }
 
+    /// A named shape streaming a simulated week of samples.
+    type WeekRun = (String, Box<dyn Fn(&mut dyn FnMut(f64, f64)) + Send>);
+
     /// Alerts (first alerts and re-alerts) per simulated week of each shape, one thread per
     /// run (a week is ~300k updates).
-    fn weekly_alerts(runs: Vec<(String, Box<dyn Fn(&mut dyn FnMut(f64, f64)) + Send>)>) {
+    fn weekly_alerts(runs: Vec<WeekRun>) {
         let results: Vec<(String, (usize, usize))> = std::thread::scope(|scope| {
             let handles: Vec<_> = runs
                 .into_iter()
@@ -1158,7 +1161,7 @@ mod tests {
     #[test]
     fn a_cache_flushed_periodically_alerts_at_most_once_a_week() {
         // +1 MB per full GC, cleared every 20 / 30 / 60 GCs, a full GC every 2 s, for a week.
-        let mut runs: Vec<(String, Box<dyn Fn(&mut dyn FnMut(f64, f64)) + Send>)> = Vec::new();
+        let mut runs: Vec<WeekRun> = Vec::new();
         for period in [20, 30, 60] {
             for seed in 0..3u64 {
                 runs.push((
@@ -1173,7 +1176,7 @@ mod tests {
     #[test]
     fn a_wandering_working_set_alerts_at_most_once_a_week() {
         // Random walk of ±0.5 / ±1 / ±2 MB per full GC in a 100 MB band, GC every 2 s, a week.
-        let mut runs: Vec<(String, Box<dyn Fn(&mut dyn FnMut(f64, f64)) + Send>)> = Vec::new();
+        let mut runs: Vec<WeekRun> = Vec::new();
         for step in [0.5, 1.0, 2.0] {
             for seed in 1..4u64 {
                 runs.push((
