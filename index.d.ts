@@ -618,8 +618,9 @@ declare namespace leakwatch {
     /** One-sided confidence the trend test must reach. Default `0.99`; range `0.5`–`0.999999`. */
     confidence?: number;
     /** Alert again when the heap keeps growing significantly within the same episode (with
-     * fresh evidence: at least `minSamples` GCs and `minDurationMs` since the last alert).
-     * Default `true`. */
+     * fresh evidence: at least `minSamples` GCs and `minDurationMs` since the last alert, and
+     * the episode's growth at least 4× what it was at the last alert, so a leak that runs on is
+     * re-reported at 4×, 16×, … its first evidence). Default `true`. */
     realert?: boolean;
   }
 
@@ -647,6 +648,13 @@ declare namespace leakwatch {
      * any snapshot that would not fit in the memory this process may still use. Default
      * `536_870_912` (512 MiB); range `0`–`1e15`. */
     diffMaxHeapBytes?: number;
+    /** Least time between two `diffOnLeak` "before" pictures, milliseconds (each one pauses the
+     * thread for a heap snapshot). A picture is taken when the detector starts suspecting an
+     * episode and kept for this long even if the suspicion lapses, so a suspicion that comes
+     * and goes takes one; a report whose episode began inside the interval says
+     * `diffSkipped: "rate limit: …"`. Default `600_000` (10 min); range `0`–`2_592_000_000`
+     * (30 days). */
+    diffMinIntervalMs?: number;
     /** Time budget of each heap snapshot `diffOnLeak` and `snapshot` take, milliseconds: past
      * it V8's snapshot is aborted and the report says so in `diffSkipped` /
      * `snapshotSkipped`. Default `60_000`; range `0`–`1e12`, or `Infinity` for none. */
@@ -679,6 +687,8 @@ declare namespace leakwatch {
     diffOnLeak: boolean;
     /** The heap size above which the diff is skipped, bytes. */
     diffMaxHeapBytes: number;
+    /** The least time between two `diffOnLeak` "before" pictures, milliseconds. */
+    diffMinIntervalMs: number;
     /** The time budget of each on-leak snapshot, milliseconds. */
     snapshotBudgetMs: number;
     /** Snapshot-on-leak options (absolute `dir`, defaults filled in), or `false`. */

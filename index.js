@@ -21,6 +21,7 @@ class Leakwatch extends EventEmitter {
   #evidence = {
     diffOnLeak: false,
     diffMaxHeapBytes: evidence.DIFF_MAX_HEAP_BYTES_DEFAULT,
+    diffMinIntervalMs: evidence.DIFF_MIN_INTERVAL_MS_DEFAULT,
     snapshotBudgetMs: evidence.SNAPSHOT_BUDGET_MS_DEFAULT,
     snapshot: false,
   };
@@ -77,6 +78,9 @@ class Leakwatch extends EventEmitter {
     if (options.diffMaxHeapBytes !== undefined) {
       next.diffMaxHeapBytes = evidence.diffMaxHeapBytes(options.diffMaxHeapBytes, 'leakwatch.configure options.diffMaxHeapBytes');
     }
+    if (options.diffMinIntervalMs !== undefined) {
+      next.diffMinIntervalMs = evidence.diffMinIntervalMs(options.diffMinIntervalMs, 'leakwatch.configure options.diffMinIntervalMs');
+    }
     if (options.snapshotBudgetMs !== undefined) {
       next.snapshotBudgetMs = evidence.budgetMs(options.snapshotBudgetMs, 'leakwatch.configure options.snapshotBudgetMs');
     }
@@ -105,8 +109,8 @@ class Leakwatch extends EventEmitter {
 
   /** The effective options. */
   get options() {
-    const { diffOnLeak, diffMaxHeapBytes, snapshotBudgetMs, snapshot: snap } = this.#evidence;
-    return { ...this.#settings, diffOnLeak, diffMaxHeapBytes, snapshotBudgetMs, snapshot: snap && { ...snap }, leak: { ...this.#leak } };
+    const { diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap } = this.#evidence;
+    return { ...this.#settings, diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap && { ...snap }, leak: { ...this.#leak } };
   }
 
   /** Writes a Chrome DevTools heap snapshot of this thread's heap and returns its absolute
@@ -167,16 +171,16 @@ class Leakwatch extends EventEmitter {
   #deliver({ stats, leaks, suspected }) {
     binding.monitorBatchReceived();
     for (const s of stats) this.#emitSafely('stats', s);
-    const { diffOnLeak, diffMaxHeapBytes, snapshotBudgetMs, snapshot: snap } = this.#evidence;
+    const { diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap } = this.#evidence;
     // Snapshots are taken here, after the native side released its locks; the GCs they run
     // are queued like any other and arrive in a later batch (genuine post-GC sizes).
-    if (diffOnLeak && leaks.length === 0) this.#diff.suspicion(suspected, diffMaxHeapBytes, snapshotBudgetMs);
+    if (diffOnLeak && leaks.length === 0) this.#diff.suspicion(suspected, diffMaxHeapBytes, snapshotBudgetMs, diffMinIntervalMs);
     for (const l of leaks) {
       if (diffOnLeak) Object.assign(l, this.#diff.onLeak(diffMaxHeapBytes));
       if (snap) Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize, snapshotBudgetMs));
       this.#emitSafely('leak', l);
     }
-    if (!suspected) this.#diff.drop();
+    if (!suspected) this.#diff.quiet(diffMinIntervalMs);
   }
 
   #emitSafely(event, payload) {

@@ -239,10 +239,12 @@ test('report writes one self-contained HTML page with the chart: heap line, base
   const out = tmpFile('warmup.html');
   const run = await cli(['report', trace, '-o', out, '--title', 'Leak <after> warm-up & co']);
   assert.equal(run.code, 0, describe(run));
-  assert.match(run.stderr, /wrote .*warmup\.html \(46 samples, 2 leak reports\)/);
-  const html = fs.readFileSync(out, 'utf8');
+  // One alert: a re-alert needs the episode's growth to quadruple, which this trace's leak
+  // does not reach before it ends.
   const reports = detectorReports(trace);
-  assert.equal(reports.length, 2);
+  assert.equal(reports.length, 1);
+  assert.match(run.stderr, /wrote .*warmup\.html \(46 samples, 1 leak report\)/);
+  const html = fs.readFileSync(out, 'utf8');
 
   assert.match(html, /^<!doctype html>/);
   assert.match(html, /<title>Leak &lt;after&gt; warm-up &amp; co<\/title>/, 'the title is escaped');
@@ -258,7 +260,7 @@ test('report writes one self-contained HTML page with the chart: heap line, base
   assert.match(html, /class="axis x-axis"[\s\S]*>3:00<\/text>/, 'm:ss time labels');
   assert.match(html, /class="axis y-axis"[\s\S]*>50<\/text>/, 'MB labels');
   assert.match(html, /<th>Samples<\/th><td>46 full GCs/);
-  assert.match(html, /<th>Leak reports<\/th><td>2 in 1 episode/);
+  assert.match(html, /<th>Leak reports<\/th><td>1 in 1 episode/);
   assert.match(html, /<ol class="leaks">/);
   assert.doesNotMatch(html, /https?:\/\//, 'no URL at all');
   assert.doesNotMatch(html, /<script|<link|<img|<iframe|@import|url\(/i, 'nothing to fetch, nothing to run');

@@ -14,16 +14,17 @@ const FIXTURE = path.join(__dirname, 'fixtures', 'leaky-evidence.js');
 // picture is taken well before the "after" one.
 const DETECTOR = { minSamples: 8, minDurationMs: 3000, minGrowthBytes: 1024 * 1024, minGrowthPercent: 1 };
 
-async function leakyChild(options) {
+async function leakyChild(options, env = {}) {
   const run = await runNode(`require(${JSON.stringify(FIXTURE)})`, {
-    env: { LEAKWATCH_FIXTURE_OPTIONS: JSON.stringify({ leak: DETECTOR, ...options }), PER_TICK: '4000' },
+    env: { LEAKWATCH_FIXTURE_OPTIONS: JSON.stringify({ leak: DETECTOR, ...options }), PER_TICK: '4000', ...env },
     timeoutMs: 45_000,
   });
   const lines = run.stdout
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line));
-  return { run, leak: lines.find((l) => l.type === 'leak') };
+  const leaks = lines.filter((l) => l.type === 'leak');
+  return { run, leak: leaks[0], leaks };
 }
 
 test('diffOnLeak: the leak report names LeakyThing, how many were added, and the Map retaining them', { timeout: 60_000 }, async (t) => {
@@ -70,4 +71,81 @@ test('without diffOnLeak the leak report has no diff fields', { timeout: 60_000 
   for (const key of ['topGrowth', 'retainerPaths', 'diffSkipped', 'snapshotPath', 'snapshotSkipped']) {
     assert.equal(Object.hasOwn(leak.report, key), false, key);
   }
+});
+
+test('diffOnLeak: a second episode within diffMinIntervalMs takes no new "before" picture and says so', { timeout: 90_000 }, async () => {
+  // After the first report the child installs a fresh detector: the ongoing growth is a new
+  // episode, suspected anew. With the 10-min default its "before" picture is rate-limited;
+  // with diffMinIntervalMs: 0 it is taken (so the skip is the rate limit, nothing else).
+  const env = { RESTART_DETECTOR: '1', LEAKS: '2' };
+  const [limited, unlimited] = await Promise.all([
+    leakyChild({ diffOnLeak: true }, env),
+    leakyChild({ diffOnLeak: true, diffMinIntervalMs: 0 }, env),
+  ]);
+  for (const { run, leaks } of [limited, unlimited]) {
+    assert.equal(run.code, 0, `child: code ${run.code} ${run.signal ?? ''}\n${run.stderr}`);
+    assert.equal(leaks.length, 2, run.stdout);
+    assert.deepEqual(
+      leaks.map((l) => [l.report.episode, l.report.repeat]),
+      [
+        [1, 0],
+        [1, 0],
+      ],
+      'two first alerts: two episodes',
+    );
+  }
+  const [first, second] = limited.leaks.map((l) => l.report);
+  assert.equal(first.diffSkipped, undefined, JSON.stringify(first));
+  assert.equal(first.topGrowth[0].what, 'LeakyThing');
+  assert.match(second.diffSkipped, /^rate limit: the last "before" picture was taken \d+ (ms|s) ago \(diffMinIntervalMs is 600000\)$/, JSON.stringify(second));
+  assert.equal(second.topGrowth, undefined);
+  const again = unlimited.leaks[1].report;
+  assert.equal(again.diffSkipped, undefined, JSON.stringify(again));
+  assert.equal(again.topGrowth[0].what, 'LeakyThing');
+});
+
+test('diffMinIntervalMs is checked: RangeError/TypeError naming the option and its range', () => {
+  const leakwatch = require('..');
+  const before = leakwatch.options.diffMinIntervalMs;
+  assert.equal(before, 600_000);
+  assert.throws(() => leakwatch.configure({ diffMinIntervalMs: -1 }), { name: 'RangeError', code: 'ERR_LEAKWATCH_OUT_OF_RANGE', message: /diffMinIntervalMs must be a number from 0 to 2592000000/ });
+  assert.throws(() => leakwatch.configure({ diffMinIntervalMs: '10m' }), { name: 'TypeError', code: 'ERR_LEAKWATCH_INVALID_TYPE', message: /diffMinIntervalMs must be a number/ });
+  assert.throws(() => leakwatch.configure({ diffMinIntervalMs: Infinity }), { name: 'TypeError', code: 'ERR_LEAKWATCH_INVALID_TYPE', message: /diffMinIntervalMs/ });
+  assert.equal(leakwatch.options.diffMinIntervalMs, before, 'nothing changes on error');
+  assert.equal(leakwatch.configure({ diffMinIntervalMs: 0 }).diffMinIntervalMs, 0);
+  leakwatch.configure({ diffMinIntervalMs: before });
+});
+
+test('LeakDiff: a suspicion that lapses and comes back keeps its first "before" picture', () => {
+  // In-process, on this test's small heap: objects added before the lapse and after it are
+  // both in the diff, so the second suspicion took no picture of its own.
+  const { LeakDiff } = require('../lib/evidence');
+  class FlapThing {
+    constructor(i) {
+      this.i = i;
+    }
+  }
+  const kept = [];
+  const diff = new LeakDiff();
+  diff.suspicion(true, Infinity, 60_000, 600_000);
+  for (let i = 0; i < 3000; i++) kept.push(new FlapThing(i));
+  diff.quiet(600_000); // the suspicion lapses...
+  diff.suspicion(true, Infinity, 60_000, 600_000); // ...and comes back
+  for (let i = 0; i < 3000; i++) kept.push(new FlapThing(i));
+  const report = diff.onLeak(Infinity);
+  diff.drop();
+  assert.equal(report.diffSkipped, undefined, JSON.stringify(report));
+  const flap = report.topGrowth.find((g) => g.what === 'FlapThing');
+  assert.ok(flap, JSON.stringify(report.topGrowth));
+  assert.equal(flap.addedCount, 6000, JSON.stringify(flap));
+  // With no interval the lapse forgets the picture, and the next suspicion takes a new one.
+  diff.suspicion(true, Infinity, 60_000, 0);
+  for (let i = 0; i < 1000; i++) kept.push(new FlapThing(i));
+  diff.quiet(0);
+  diff.suspicion(true, Infinity, 60_000, 0);
+  for (let i = 0; i < 1000; i++) kept.push(new FlapThing(i));
+  const fresh = diff.onLeak(Infinity);
+  diff.drop();
+  assert.equal(fresh.topGrowth.find((g) => g.what === 'FlapThing').addedCount, 1000, JSON.stringify(fresh.topGrowth));
+  assert.equal(kept.length, 8000);
 });

@@ -22,6 +22,10 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const SNAPSHOT_DEFAULTS = { maxFiles: 5, minFreeBytes: GiB, minIntervalMs: 3_600_000 };
 const DIFF_MAX_HEAP_BYTES_DEFAULT = 512 * MiB;
+// Least time between two diffOnLeak "before" pictures (each pauses the thread for a snapshot):
+// a suspicion that comes and goes, or one healthy episode after another, costs at most one per
+// interval.
+const DIFF_MIN_INTERVAL_MS_DEFAULT = 600_000;
 // Default time budget of a snapshot leakwatch takes on its own (diffOnLeak, snapshot).
 const SNAPSHOT_BUDGET_MS_DEFAULT = 60_000;
 // Native memory V8's snapshot generator needs per heap node: 0.5-1.3 KB measured on Node 20
@@ -170,6 +174,12 @@ function diffMaxHeapBytes(value, name) {
   return value;
 }
 
+/** `configure({ diffMinIntervalMs })`. */
+function diffMinIntervalMs(value, name) {
+  checkNumber(value, name, 0, 30 * 86_400_000);
+  return value;
+}
+
 /** Free bytes for unprivileged users on the file system of `dir`. Documented test hook:
  * `LEAKWATCH_TEST_FREE_BYTES` (a number) replaces the probe. */
 function freeBytes(dir) {
@@ -315,17 +325,25 @@ class LeakSnapshots {
 }
 
 /** The `diffOnLeak` option at work: a "before" picture when the detector starts suspecting
- * an episode, an "after" picture and the comparison when it reports a leak. */
+ * an episode, an "after" picture and the comparison when it reports a leak. At most one
+ * "before" picture per `diffMinIntervalMs`: one that suspicion left is kept for that long, so
+ * a suspicion that flaps reuses it (an earlier "before" only shows more of the growth). */
 class LeakDiff {
   #before = null; // NativeHeapDiff, holding the compact "before" picture
   #attempted = false; // a "before" picture was tried in this episode
   #skipped = null; // why there is no "before" picture
+  #takenAt = -Infinity; // performance.now() of the last "before" picture
 
   /** Once per batch, before its leaks: takes the "before" picture when suspicion begins.
-   * `budget`: ms per snapshot. */
-  suspicion(suspected, maxHeapBytes, budget = SNAPSHOT_BUDGET_MS_DEFAULT) {
+   * `budget`: ms per snapshot; `minIntervalMs`: least time since the last "before" picture. */
+  suspicion(suspected, maxHeapBytes, budget = SNAPSHOT_BUDGET_MS_DEFAULT, minIntervalMs = DIFF_MIN_INTERVAL_MS_DEFAULT) {
     if (!suspected || this.#before !== null || this.#attempted) return;
     this.#attempted = true;
+    const since = performance.now() - this.#takenAt;
+    if (since < minIntervalMs) {
+      this.#skipped = `rate limit: the last "before" picture was taken ${duration(since)} ago (diffMinIntervalMs is ${minIntervalMs})`;
+      return;
+    }
     const used = v8.getHeapStatistics().used_heap_size;
     if (used > maxHeapBytes) {
       this.#skipped = `heap too large for a diff: ${mb(used)} used, over diffMaxHeapBytes (${mb(maxHeapBytes)})`;
@@ -338,6 +356,7 @@ class LeakDiff {
     }
     try {
       this.#before = new binding.NativeHeapDiff(undefined, budget);
+      this.#takenAt = performance.now();
       noteSnapshot(this.#before.beforeNodes);
       this.#skipped = null;
     } catch (err) {
@@ -372,6 +391,13 @@ class LeakDiff {
     }
   }
 
+  /** A batch without suspicion: the "before" picture is kept until `minIntervalMs` after it
+   * was taken (a suspicion that comes back within it reuses it), then forgotten. */
+  quiet(minIntervalMs = DIFF_MIN_INTERVAL_MS_DEFAULT) {
+    if (this.#before !== null && performance.now() - this.#takenAt < minIntervalMs) return;
+    this.drop();
+  }
+
   /** The episode is over (or diffOnLeak off, or monitoring stopped): forget the picture (now,
    * not when it is collected: V8's object-id map is released once no picture is alive). */
   drop() {
@@ -384,11 +410,13 @@ class LeakDiff {
 
 module.exports = {
   DIFF_MAX_HEAP_BYTES_DEFAULT,
+  DIFF_MIN_INTERVAL_MS_DEFAULT,
   SNAPSHOT_BUDGET_MS_DEFAULT,
   LeakDiff,
   LeakSnapshots,
   budgetMs,
   diffMaxHeapBytes,
+  diffMinIntervalMs,
   memoryShortfall,
   noteSnapshot,
   snapshotEstimate,

@@ -18,6 +18,7 @@ const MONITOR_OPTIONS = {
   leak: 'object',
   diffOnLeak: 'boolean',
   diffMaxHeapBytes: 'number',
+  diffMinIntervalMs: 'number',
   snapshotBudgetMs: 'number',
   snapshot: 'object|false',
 };

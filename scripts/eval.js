@@ -14,6 +14,9 @@
 //
 // Usage: node scripts/eval.js [--eval-dir DIR] [--traces-only | --live-only]
 //          [--workload NAME]... [--duration S] [--jobs N] [--markdown] [--out FILE.jsonl]
+//          [--write-readme]
+// --write-readme replaces the README's detector table (between <!-- EVAL-TABLE --> and
+// <!-- /EVAL-TABLE -->) with this run's results (needs both parts: every trace and workload).
 // The eval folder defaults to ../shared/eval next to the repository; LEAKWATCH_EVAL_DIR or
 // --eval-dir override it.
 
@@ -33,6 +36,7 @@ const USAGE = `usage: node scripts/eval.js [options]
   --jobs N           live workloads run in parallel (default 2)
   --markdown         print the summary tables as Markdown
   --out FILE         also write the raw run-workload.js JSON lines to FILE
+  --write-readme     regenerate the README's detector table from this run (full runs only)
   -h, --help         this text`;
 
 function fail(message) {
@@ -69,6 +73,9 @@ function parseArgs(argv) {
         break;
       case '--markdown':
         opts.markdown = true;
+        break;
+      case '--write-readme':
+        opts.writeReadme = true;
         break;
       case '--eval-dir':
         opts.evalDir = value(i++, arg);
@@ -230,7 +237,7 @@ async function runTraces(evalDir, opts) {
       .map((line) => JSON.parse(line));
     const ours = scoreTrace(entry, samples, new LeakDetector());
     const classic = scoreTrace(entry, samples, new ClassicRule());
-    results.push({ trace: entry.file, ours, classic });
+    results.push({ trace: entry.file, entry, ours, classic });
     const fired = (r) => (r.fires ? `yes (${r.fires}×)` : 'no');
     const latency = (r) => (entry.expectLeak ? fmtMs(r.latency) : r.fires ? `at ${fmtMs(r.first, false)}` : '-');
     const verdict = (r) => (r.pass ? 'pass' : `FAIL: ${r.why}`);
@@ -262,6 +269,7 @@ async function runTraces(evalDir, opts) {
   console.log('   latency = first fire minus the leak start (trace time); for non-leaks, when the false alarm came\n');
   printTable(rows, opts.markdown);
 
+  opts.traceResults = results;
   const oursAllPass = count('ours') === results.length;
   if (oursAllPass !== judgePassed) {
     console.log('\nwarning: the in-process replay and score-traces.js disagree on leakwatch');
@@ -340,11 +348,63 @@ async function runLive(evalDir, opts) {
       r.pass ? 'PASS' : `FAIL${r.error ? `: ${r.error}` : ''}`,
     ]);
   }
+  opts.liveResults = results;
   const passed = results.filter((r) => r.pass).length;
   console.log('\n== live workloads\n');
   printTable(rows, opts.markdown);
   console.log(`${passed} passed, ${results.length - passed} failed`);
   return passed === results.length;
+}
+
+// ---- README table ----------------------------------------------------------------------
+
+const README_BEGIN = '<!-- EVAL-TABLE -->';
+const README_END = '<!-- /EVAL-TABLE -->';
+
+/** The README's detector table (Markdown) from one full run's trace and live results. */
+function readmeTable(traces, live) {
+  const verdict = (r, leak) =>
+    leak ? (r.fires ? (r.pass ? 'fired ✔' : `**${r.why}** ✘`) : '**missed** ✘') : r.fires ? '**false alarm** ✘' : 'silent ✔';
+  const when = (r, leak) => (leak ? (r.latency == null ? '' : fmtMs(r.latency)) : r.fires ? `at ${fmtMs(r.first, false)}` : '');
+  const lines = [
+    '| trace | expected | budget | leakwatch | latency | classic rule | latency |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const { trace, entry, ours, classic } of traces) {
+    const leak = entry.expectLeak;
+    lines.push(
+      `| ${trace.replace(/\.jsonl$/, '')} | ${leak ? 'leak' : 'no leak'} | ${leak ? fmtMs(entry.maxDetectMs, false) : ''} | ` +
+        `${verdict(ours, leak)} | ${when(ours, leak)} | ${verdict(classic, leak)} | ${when(classic, leak)} |`,
+    );
+  }
+  const pass = (key) => traces.filter((r) => r[key].pass).length;
+  lines.push(`| **total** | | | **${pass('ours')}/${traces.length}** | | **${pass('classic')}/${traces.length}** | |`);
+  lines.push('');
+  lines.push('| live workload | expected | run | leakwatch | first `leak` | leak events | before death |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of live) {
+    const ok = r.pass ? '✔' : '✘';
+    const what = r.expectLeak ? (r.firstLeakMs != null ? `fired ${ok}` : `**missed** ${ok}`) : r.leakEvents && r.leakEvents.length ? `**false alarm** ${ok}` : `silent ${ok}`;
+    lines.push(
+      `| ${r.workload} | ${r.expectLeak ? 'leak' : 'no leak'} | ${r.durationMs != null ? `${(r.durationMs / 1000).toFixed(0)} s` : '-'} | ${what}${r.error ? ` (${r.error})` : ''} | ` +
+        `${r.firstLeakMs != null ? `${(r.firstLeakMs / 1000).toFixed(1)} s` : ''} | ${r.leakEvents ? r.leakEvents.length : ''} | ` +
+        `${r.expectOom ? (r.leadMs != null ? `${(r.leadMs / 1000).toFixed(1)} s` : '-') : ''} |`,
+    );
+  }
+  const livePass = live.filter((r) => r.pass).length;
+  lines.push(`| **total** | | | **${livePass}/${live.length}** | | | |`);
+  return lines.join('\n');
+}
+
+/** Replaces the table between the markers in README.md; returns false when they are missing. */
+function writeReadme(table) {
+  const file = path.join(ROOT, 'README.md');
+  const text = fs.readFileSync(file, 'utf8');
+  const begin = text.indexOf(README_BEGIN);
+  const end = text.indexOf(README_END);
+  if (begin < 0 || end < begin) return false;
+  fs.writeFileSync(file, `${text.slice(0, begin + README_BEGIN.length)}\n${table}\n${text.slice(end)}`);
+  return true;
 }
 
 // ---- main ------------------------------------------------------------------------------
@@ -361,12 +421,20 @@ async function main() {
   const outcome = {};
   if (!opts.liveOnly) outcome.traces = await runTraces(evalDir, opts);
   if (!opts.tracesOnly) outcome.live = await runLive(evalDir, opts);
+  if (opts.writeReadme) {
+    const full = !opts.liveOnly && !opts.tracesOnly && !opts.workloads.length && opts.duration === undefined;
+    if (!full) console.log('\n--write-readme: skipped, the README table is only written from a full run');
+    else if (writeReadme(readmeTable(opts.traceResults, opts.liveResults))) console.log('\nREADME.md: detector table rewritten');
+    else console.log(`\n--write-readme: README.md has no ${README_BEGIN} ... ${README_END} markers`);
+  }
   const failed = Object.entries(outcome).filter(([, ok]) => !ok).map(([k]) => k);
   console.log(`\neval: ${failed.length ? `FAILED (${failed.join(', ')})` : 'all passed'}`);
   process.exitCode = failed.length ? 1 : 0;
 }
 
-main().catch((err) => {
+module.exports = { readmeTable, README_BEGIN, README_END };
+
+if (require.main === module) main().catch((err) => {
   console.error(err);
   process.exit(2);
 });

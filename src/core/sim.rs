@@ -119,10 +119,12 @@ fn debug_alerts() {
     let mut f = |t: f64, y: f64| {
         if let Some(r) = d.update(t, y).expect("valid") {
             println!(
-                "t={:.0}s y={:.1} rule={} {}",
+                "t={:.0}s y={:.1} rule={} base={:.1} rep={} {}",
                 t / 1000.0,
                 y / MB,
                 r.rule,
+                r.baseline_bytes / MB,
+                r.repeat,
                 r.reason
             );
         }

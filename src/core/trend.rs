@@ -363,9 +363,10 @@ const DRIFT_LAGS: usize = 8;
 /// Most lags the autocorrelation correction sums (bounds its cost at MAX_LAG·n).
 pub const MAX_LAG: usize = 24;
 
-/// Below this many points the step variance q cannot be told from GC noise (its estimate's
-/// standard error is over a quarter of V_1): [`drift_z`] does not judge, Mann–Kendall with the
-/// autocorrelation correction stands alone. Random walks need long stretches to fake a leak.
+/// Below this many points in the window the step variance q cannot be told from GC noise (its
+/// estimate's standard error is over a quarter of V_1): [`drift_z`] does not judge, Mann–Kendall
+/// with the autocorrelation correction stands alone. Once the window has them, a short episode
+/// is judged too (q comes from the whole window): a 17-GC excursion of a walk can fake a trend.
 pub const DRIFT_MIN_POINTS: usize = 32;
 
 /// z score of `growth` (the fitted rise over the points, e.g. Theil–Sen slope × span) against
@@ -384,7 +385,7 @@ pub const DRIFT_MIN_POINTS: usize = 32;
 /// understate a random walk's steps.
 pub fn drift_z(y: &[f64], growth: f64, points: usize) -> f64 {
     let n = y.len();
-    if points < DRIFT_MIN_POINTS || n < DRIFT_LAGS + 2 {
+    if n < DRIFT_MIN_POINTS || points < 2 {
         return f64::INFINITY;
     }
     let mean = (y[n - 1] - y[0]) / (n - 1) as f64;
