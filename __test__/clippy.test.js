@@ -8,7 +8,7 @@ const { ROOT } = require('./helpers');
 
 const cargo = process.env.CARGO || 'cargo';
 
-test('cargo clippy --release --all-targets -- -D warnings is clean', { timeout: 300_000 }, async (t) => {
+test('cargo clippy --workspace --release --all-targets -- -D warnings is clean', { timeout: 300_000 }, async (t) => {
   if (spawnSync(cargo, ['--version']).status !== 0) {
     t.skip('no cargo on PATH (the addon was built elsewhere)');
     return;
@@ -17,7 +17,7 @@ test('cargo clippy --release --all-targets -- -D warnings is clean', { timeout: 
   assert.equal(probe.status, 0, `clippy is not installed: rustup component add clippy\n${probe.stderr}`);
   const r = await new Promise((resolve) => {
     // The build script compiles the shim against the Node that runs the tests.
-    const child = spawn(cargo, ['clippy', '--release', '--all-targets', '--quiet', '--', '-D', 'warnings'], {
+    const child = spawn(cargo, ['clippy', '--workspace', '--release', '--all-targets', '--quiet', '--', '-D', 'warnings'], {
       cwd: ROOT,
       env: { ...process.env, LEAKWATCH_NODE: process.execPath },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,11 +1,11 @@
 'use strict';
 // leakwatch/memwatch-next, the drop-in for lloyd's node-memwatch / memwatch-next: his `stats`
-// definitions (lib/lloyd-stats.js) checked against values computed by hand from his formulas
+// definitions (lib/compat/lloyd-stats.js) checked against values computed by hand from his formulas
 // (src/memwatch.cc, AsyncMemwatchAfter), then the same module live in a child process.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { runNode } = require('./helpers');
-const { LloydStats } = require('../lib/lloyd-stats');
+const { LloydStats } = require('../lib/compat/lloyd-stats');
 
 const LLOYD_KEYS = ['num_full_gc', 'num_inc_gc', 'heap_compactions', 'usage_trend', 'estimated_base', 'current_base', 'min', 'max'];
 
@@ -61,7 +61,7 @@ test('the long average stops widening at 120 compactions; a falling heap gives a
   feed(falling, Array(130).fill(2_000_000));
   // recent = (2,000,000·9 + 800,000) / 10 = 1,880,000; ancient = (2,000,000·119 + 800,000) / 120
   // = 1,990,000; trend = round(-110,000 / 1,990,000 · 1000) / 10 = round(-55.3) / 10 = -5.5.
-  // (lloyd's unsigned subtraction made this +215,822: see lib/lloyd-stats.js.)
+  // (lloyd's unsigned subtraction made this +215,822: see lib/compat/lloyd-stats.js.)
   const down = falling.full(800_000);
   assert.deepEqual([down.estimated_base, falling.baseAncient, down.usage_trend], [1_880_000, 1_990_000, -5.5]);
   assert.equal(down.min, 800_000);
@@ -83,7 +83,7 @@ test('live: stats has exactly lloyd\'s eight enumerable keys, computed from the 
     `
     const memwatch = require('leakwatch/memwatch-next');
     const leakwatch = require('leakwatch');
-    const { LloydStats } = require('./lib/lloyd-stats');
+    const { LloydStats } = require('./lib/compat/lloyd-stats');
     const ours = [];
     const raw = [];
     memwatch.on('stats', (s) => ours.push(s)); // first: the monitor starts with this listener

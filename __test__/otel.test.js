@@ -12,7 +12,7 @@ const {
   PeriodicExportingMetricReader,
 } = require('@opentelemetry/sdk-metrics');
 const leakwatch = require('..');
-const { register, METRIC_NAMES } = require('../otel');
+const { register, METRIC_NAMES } = require('leakwatch/otel');
 const { nextEvent, provokeLeak, requireWithoutScript, runNode, sleep } = require('./helpers');
 
 /** A MeterProvider whose metrics `collect()` exports and returns, by instrument name. */

@@ -3,7 +3,7 @@
 // works there: the published file list is complete and the install script does its job.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -17,7 +17,7 @@ test('the packed tarball installs into an empty project and emits stats', { time
     const packed = execFileSync(npm, ['pack', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' });
     const [{ filename, files }] = JSON.parse(packed);
     const names = files.map((f) => f.path);
-    for (const needed of ['index.js', 'index.mjs', 'index.d.ts', 'build.rs', 'Cargo.toml', 'Cargo.lock', 'src/shim/gc_hook.cc']) {
+    for (const needed of ['lib/index.js', 'lib/index.mjs', 'lib/index.d.ts', 'crates/node/build.rs', 'crates/node/shim/gc_hook.cc', 'crates/core/src/detector.rs', 'Cargo.toml', 'Cargo.lock']) {
       assert.ok(names.includes(needed), `${needed} is packed`);
     }
     assert.ok(!names.some((n) => n.endsWith('.node') || n.startsWith('target/')), 'no build output is packed');
@@ -37,6 +37,28 @@ test('the packed tarball installs into an empty project and emits stats', { time
     assert.equal(out.trim(), 'mark-sweep-compact');
     const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import lw, { LeakDetector } from 'leakwatch'; console.log(typeof lw.on, typeof LeakDetector);"], { cwd: app, encoding: 'utf8' });
     assert.equal(esm.trim(), 'function function');
+
+    // Every public subpath, from the installed package, the way each TypeScript resolution
+    // finds it: node16 through "exports", node10 (older TypeScript, `moduleResolution: node`)
+    // through "typesVersions".
+    const check = [
+      "import leakwatch = require('leakwatch');",
+      "import memwatch = require('leakwatch/memwatch');",
+      "import memwatchNext = require('leakwatch/memwatch-next');",
+      "import prometheus = require('leakwatch/prometheus');",
+      "import otel = require('leakwatch/otel');",
+      "import 'leakwatch/register';",
+      'const on: (event: "leak", f: (r: leakwatch.LeakReport) => void) => unknown = leakwatch.on;',
+      'export const used = [on, memwatch.gc, memwatchNext.gc, prometheus.register, otel.register];',
+    ].join('\n');
+    fs.writeFileSync(path.join(app, 'check.ts'), `${check}\n`);
+    const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+    for (const resolution of ['node16', 'node10']) {
+      const args = [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', resolution === 'node10' ? 'commonjs' : 'node16', '--moduleResolution', resolution];
+      args.push('--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--types', 'node', 'check.ts');
+      const r = spawnSync(process.execPath, args, { cwd: app, encoding: 'utf8' });
+      assert.equal(r.status, 0, `tsc --moduleResolution ${resolution}:\n${r.stdout}${r.stderr}`);
+    }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

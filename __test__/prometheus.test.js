@@ -5,7 +5,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const client = require('prom-client');
 const leakwatch = require('..');
-const { register, METRIC_NAMES } = require('../prometheus');
+const { register, METRIC_NAMES } = require('leakwatch/prometheus');
 const { nextEvent, provokeLeak, requireWithoutScript, runNode, sleep } = require('./helpers');
 
 /** The value of one series in Prometheus text output, or undefined. `labels` as written,

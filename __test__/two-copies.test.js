@@ -32,7 +32,6 @@ function run(args, execArgs = []) {
 /** A copy of the installed package (what npm would put in node_modules) at `dir`. */
 function install(dir, version) {
   fs.mkdirSync(path.join(dir, 'build'), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, 'index.js'), path.join(dir, 'index.js'));
   fs.cpSync(path.join(ROOT, 'lib'), path.join(dir, 'lib'), { recursive: true });
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ ...pkg, version }));

@@ -38,7 +38,7 @@ function vm() {
 
 function child(kind, objects) {
   const leakwatch = require(ROOT);
-  const memwatch = require(path.join(ROOT, 'memwatch.js'));
+  const memwatch = require(path.join(ROOT, 'lib', 'compat', 'memwatch.js'));
   const evidence = require(path.join(ROOT, 'lib', 'evidence.js'));
   if (kind === WARM) new leakwatch.HeapDiff().end();
   globalThis.retained = [];

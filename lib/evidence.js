@@ -7,7 +7,7 @@
 // it), disk space. Everything here runs on the JS thread of the monitored environment, from
 // index.js's delivery, after the native side has released its locks: the GCs a snapshot runs
 // are queued as ordinary samples and delivered in a later batch. Every snapshot, file ones
-// included, is taken natively (src/binding/heap_diff.rs), which also releases V8's object-id
+// included, is taken natively (crates/node/src/binding/heap_diff.rs), which also releases V8's object-id
 // map afterwards when no picture is alive.
 
 const fs = require('node:fs');

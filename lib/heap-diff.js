@@ -1,6 +1,6 @@
 'use strict';
 // HeapDiff: what grew between two moments, by constructor. Both snapshots are taken and
-// walked natively (lib/binding.js → src/binding/heap_diff.rs); JS only sees the result.
+// walked natively (lib/binding.js → crates/node/src/binding/heap_diff.rs); JS only sees the result.
 
 const binding = require('./binding');
 const { budgetMs, noteSnapshot } = require('./evidence');

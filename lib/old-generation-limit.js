@@ -2,7 +2,7 @@
 // The old generation's limit this thread was given, in bytes, or 0 when none was: V8 sizes the
 // old generation from these and dies when it is full, but reports only `heap_size_limit`,
 // which adds the young generation's reserve (48–192 MiB depending on the Node line). Read once
-// at load; the detector measures the time to the limit against it (src/binding/monitor.rs).
+// at load; the detector measures the time to the limit against it (crates/node/src/binding/monitor.rs).
 
 const { isMainThread, resourceLimits } = require('node:worker_threads');
 

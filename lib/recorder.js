@@ -39,7 +39,7 @@ function claimEnv(env) {
 function start() {
   const { file, options } = claimEnv(process.env);
   if (!file) return;
-  const leakwatch = require('../index.js');
+  const leakwatch = require('./index.js');
   const { sampleLine } = require('./cli/trace');
   if (options) leakwatch.configure({ leak: JSON.parse(options) });
   const fd = fs.openSync(file, 'a');

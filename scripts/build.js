@@ -38,7 +38,7 @@ if (!env.NODE_INCLUDE_DIR && fs.existsSync(path.join(bundled, 'node_version.h'))
 const abi = process.versions.modules;
 log(`building the native addon for Node ${process.version} (ABI ${abi}) with ${probe.stdout.trim()}, release profile…`);
 const started = Date.now();
-const build = spawnSync(cargo, ['build', '--release', '--lib'], { cwd: root, env, stdio: 'inherit' });
+const build = spawnSync(cargo, ['build', '--release', '-p', 'leakwatch-node'], { cwd: root, env, stdio: 'inherit' });
 if (build.error) fail(build.error.message);
 if (build.status !== 0) fail(`cargo exited with code ${build.status} (see the messages above)`);
 

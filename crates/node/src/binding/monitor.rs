@@ -1,0 +1,513 @@
+//! The per-environment monitor: GC hook → bounded queue → one batched, weak threadsafe
+//! function → JS. Each environment (main thread, every worker) has its own, kept in the
+//! env's instance data and stopped by an env cleanup hook, so nothing outlives its isolate.
+
+use std::cell::RefCell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Instant;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use parking_lot::Mutex;
+
+use super::errors::throw;
+use super::payload::{Batch, DetectorOptionsInput, LeakPayload, StatsPayload};
+use leakwatch_core::detector::{DetectorOptions, LeakDetector};
+use leakwatch_core::event_queue::EventQueue;
+use leakwatch_core::gc_burst::BurstCoalescer;
+use leakwatch_core::gc_sample::{GcKind, GcSample};
+use crate::ffi::{self, GcHook, GcSink};
+
+/// Samples waiting for delivery. Big enough for any realistic burst between two turns of the
+/// event loop; beyond it, minor-GC events are coalesced away and counted.
+const QUEUE_CAPACITY: usize = 128;
+
+type DeliveryFn = ThreadsafeFunction<(), (), Batch, Status, false, true, 2>;
+
+/// What the GC callbacks and the delivery callback share. Only the JS thread touches it,
+/// but the threadsafe function's callback must be `'static`, hence `Arc` + locks; the
+/// locks are never held while calling into V8, so a GC can never find them taken.
+struct Shared {
+    pending: Mutex<Pending>,
+    delivery: Mutex<Option<DeliveryFn>>,
+    detector: Mutex<LeakDetector>,
+    bursts: Mutex<BurstCoalescer>,
+    suspicion: Mutex<Suspicion>,
+    meter: Mutex<DeliveryMeter>,
+    /// The old generation's configured limit, bytes (f64 bits; 0: not known). V8's
+    /// `heap_size_limit` also counts the young generation's reserve (48 MiB on Node 20 and 22,
+    /// 96 on 26, 192 on 24), which the post-GC floor never fills: in a small heap that
+    /// puts the "heap limit" a third to three times too far away, and V8 dies at the old
+    /// generation's limit. V8 does not say that limit, but the process was given it
+    /// (`--max-old-space-size`, a worker's `maxOldGenerationSizeMb`): index.js passes it on.
+    old_generation_limit: AtomicU64,
+}
+
+/// Full GCs without a trend before a suspected episode counts as over. The detector's own
+/// `suspected()` can flicker off for one noisy sample early in an episode; without this grace
+/// the `diffOnLeak` "before" picture would be dropped and retaken (another pause, and a diff
+/// that misses the growth in between).
+const SUSPICION_GRACE_SAMPLES: u32 = 4;
+
+/// Whether a growth episode is suspected, with the grace above.
+#[derive(Default)]
+struct Suspicion {
+    open: bool,
+    quiet_samples: u32,
+}
+
+impl Suspicion {
+    fn after_sample(&mut self, detector_suspects: bool) {
+        if detector_suspects {
+            self.open = true;
+            self.quiet_samples = 0;
+        } else if self.open {
+            self.quiet_samples += 1;
+            if self.quiet_samples >= SUSPICION_GRACE_SAMPLES {
+                *self = Suspicion::default();
+            }
+        }
+    }
+}
+
+struct Pending {
+    queue: EventQueue<GcSample>,
+    flush_scheduled: bool,
+    want_stats: bool,
+    /// index.js is taking a heap snapshot: the GCs V8 runs for it are marked (nesting depth).
+    snapshot_depth: u32,
+}
+
+#[derive(Default)]
+struct DeliveryMeter {
+    self_time_ms: f64,
+    undelivered_drops: u64,
+    /// When the last batch left Rust: its conversion to JS objects and the call into JS are
+    /// leakwatch's cost too, metered up to the moment index.js receives the batch.
+    batch_ready_at: Option<Instant>,
+}
+
+impl GcSink for Shared {
+    /// JS thread, inside the GC pause: queue the sample, wake JS once per batch.
+    fn on_gc(&self, sample: &GcSample) {
+        // try_lock: never wait inside a GC pause. Contention cannot happen on one thread,
+        // but if it ever did, losing a sample is better than blocking V8.
+        let Some(mut pending) = self.pending.try_lock() else {
+            return;
+        };
+        let mut sample = *sample;
+        sample.own_snapshot = pending.snapshot_depth > 0;
+        pending.queue.push(sample);
+        let schedule = !pending.flush_scheduled;
+        pending.flush_scheduled = true;
+        drop(pending);
+        if !schedule {
+            return;
+        }
+        let status = match self.delivery.try_lock() {
+            Some(delivery) => match delivery.as_ref() {
+                Some(f) => f.call((), ThreadsafeFunctionCallMode::NonBlocking),
+                None => Status::Closing,
+            },
+            None => Status::Closing,
+        };
+        // QueueFull means a flush is already on its way; anything else means none will come.
+        if status != Status::Ok && status != Status::QueueFull {
+            if let Some(mut pending) = self.pending.try_lock() {
+                pending.flush_scheduled = false;
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// The limit the post-GC floor is measured against: the heap's, or the old generation's
+    /// when the process was given one below it.
+    fn effective_heap_limit(&self, heap_size_limit: f64) -> f64 {
+        let old = f64::from_bits(self.old_generation_limit.load(Ordering::Relaxed));
+        if old > 0.0 && old < heap_size_limit {
+            old
+        } else {
+            heap_size_limit
+        }
+    }
+
+    /// JS thread, outside GC: drain the queue, run the detector, build the payloads.
+    /// `from_delivery`: called by the threadsafe function, whose pending call this answers.
+    fn take_batch(&self, from_delivery: bool) -> Batch {
+        let started = Instant::now();
+        let (samples, dropped, want_stats) = {
+            let mut pending = self.pending.lock();
+            if from_delivery {
+                pending.flush_scheduled = false;
+            }
+            let (samples, dropped) = pending.queue.drain();
+            (samples, dropped, pending.want_stats)
+        };
+        // A burst of back-to-back full GCs (a snapshot's, `gc()`'s, whoever ran them) is one
+        // sample of evidence, its last; the others are still `stats`.
+        let roles = self.bursts.lock().roles(&samples);
+        let mut leaks = Vec::new();
+        let suspected = {
+            let mut detector = self.detector.lock();
+            let mut suspicion = self.suspicion.lock();
+            for (s, _) in samples.iter().zip(&roles).filter(|(_, r)| r.evidence) {
+                // A sample V8 gave us cannot be invalid, but if the clock ever misbehaved the
+                // detector rejects it and keeps its state: skip it rather than fail delivery.
+                match detector.update_with_limit(
+                    s.monotonic_ms,
+                    s.used_heap_size,
+                    Some(self.effective_heap_limit(s.heap_size_limit)),
+                ) {
+                    Ok(Some(report)) => {
+                        leaks.push(LeakPayload::new(report, s.timestamp_ms - s.monotonic_ms))
+                    }
+                    Ok(None) => {}
+                    Err(_) => continue,
+                }
+                suspicion.after_sample(detector.suspected());
+            }
+            suspicion.open
+        };
+        let mut meter = self.meter.lock();
+        meter.undelivered_drops += dropped;
+        let mut stats = Vec::new();
+        if want_stats {
+            // The GCs of leakwatch's own snapshots are not `stats` (as memwatch's were not): a
+            // HeapDiff in a `stats` listener would otherwise feed itself. They still count in
+            // the next payload's cumulative `gcCount`/`gcTimeMs`.
+            for (s, role) in samples.iter().zip(&roles).filter(|(s, _)| !s.own_snapshot) {
+                let drops = std::mem::take(&mut meter.undelivered_drops);
+                stats.push(StatsPayload::new(s, role.forced, meter.self_time_ms, drops));
+            }
+        }
+        meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
+        meter.batch_ready_at = Some(Instant::now());
+        Batch {
+            stats,
+            leaks,
+            suspected,
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Settings {
+    include_minor_gc: bool,
+    heap_spaces: bool,
+}
+
+impl Settings {
+    fn deliver_mask(self) -> u32 {
+        let mut mask = GcKind::MarkSweepCompact.bit();
+        if self.include_minor_gc {
+            mask |= GcKind::Scavenge.bit() | GcKind::MinorMarkSweep.bit();
+        }
+        mask
+    }
+}
+
+pub struct Monitor {
+    shared: Arc<Shared>,
+    hook: Option<GcHook>,
+    /// `hook` was installed by `gc()` with monitoring off, so that a listener added in the
+    /// same tick still gets that GC: it becomes the monitor's hook if monitoring starts before
+    /// `monitor_flush`, and is removed there otherwise.
+    provisional: bool,
+    settings: Settings,
+}
+
+impl Monitor {
+    fn new() -> Monitor {
+        let detector = match LeakDetector::new(DetectorOptions::default()) {
+            Ok(d) => d,
+            Err(e) => unreachable!("the default detector options are valid: {e}"),
+        };
+        Monitor {
+            shared: Arc::new(Shared {
+                pending: Mutex::new(Pending {
+                    queue: EventQueue::with_capacity(QUEUE_CAPACITY),
+                    flush_scheduled: false,
+                    want_stats: true,
+                    snapshot_depth: 0,
+                }),
+                delivery: Mutex::new(None),
+                detector: Mutex::new(detector),
+                bursts: Mutex::new(BurstCoalescer::new()),
+                suspicion: Mutex::new(Suspicion::default()),
+                meter: Mutex::new(DeliveryMeter::default()),
+                old_generation_limit: AtomicU64::new(0),
+            }),
+            hook: None,
+            provisional: false,
+            settings: Settings {
+                include_minor_gc: false,
+                heap_spaces: false,
+            },
+        }
+    }
+
+    fn running(&self) -> bool {
+        self.hook.is_some() && !self.provisional
+    }
+
+    fn start(&mut self, callback: Function<Batch, ()>) -> Result<()> {
+        if self.running() {
+            return Ok(());
+        }
+        let shared: Weak<Shared> = Arc::downgrade(&self.shared);
+        let delivery: DeliveryFn = callback
+            .build_threadsafe_function::<()>()
+            .callee_handled::<false>()
+            .weak::<true>()
+            .max_queue_size::<2>()
+            .build_callback(move |_ctx| {
+                // JS thread, called from libuv: napi-rs does not catch panics here, and one
+                // unwinding into Node would abort the process. A lost batch is better.
+                let batch = catch_unwind(AssertUnwindSafe(|| {
+                    shared.upgrade().map(|shared| shared.take_batch(true))
+                }));
+                Ok(batch.ok().flatten().unwrap_or(Batch {
+                    stats: Vec::new(),
+                    leaks: Vec::new(),
+                    suspected: false,
+                }))
+            })?;
+        *self.shared.delivery.lock() = Some(delivery);
+        // Every counter in `stats` is "since monitoring started"; the shim's start at zero too.
+        *self.shared.meter.lock() = DeliveryMeter::default();
+        self.shared.detector.lock().reset();
+        *self.shared.bursts.lock() = BurstCoalescer::new();
+        *self.shared.suspicion.lock() = Suspicion::default();
+        // A provisional hook (see `provisional`) becomes the monitor's, with the samples it
+        // queued: `monitor_flush` delivers them.
+        self.provisional = false;
+        if self.hook.is_some() || self.install_hook() {
+            Ok(())
+        } else {
+            self.stop();
+            Err(Error::new(
+                Status::GenericFailure,
+                "leakwatch: no V8 isolate on this thread",
+            ))
+        }
+    }
+
+    fn install_hook(&mut self) -> bool {
+        let sink: Arc<dyn GcSink> = self.shared.clone();
+        self.hook = GcHook::install(
+            sink,
+            self.settings.deliver_mask(),
+            self.settings.heap_spaces,
+        );
+        self.hook.is_some()
+    }
+
+    /// Removes the GC callbacks and releases the threadsafe function. Idempotent.
+    fn stop(&mut self) {
+        self.hook = None; // Drop removes the callbacks.
+        self.provisional = false;
+        let delivery = self.shared.delivery.lock().take();
+        drop(delivery);
+        let mut pending = self.shared.pending.lock();
+        let _ = pending.queue.drain();
+        pending.flush_scheduled = false;
+    }
+}
+
+type MonitorCell = Rc<RefCell<Monitor>>;
+
+fn with_monitor<T>(env: &Env, f: impl FnOnce(&mut Monitor) -> Result<T>) -> Result<T> {
+    let cell = env.get_instance_data::<MonitorCell>()?.ok_or_else(|| {
+        Error::new(
+            Status::GenericFailure,
+            "leakwatch: module not initialised in this environment",
+        )
+    })?;
+    let mut monitor = cell.try_borrow_mut().map_err(|_| {
+        Error::new(
+            Status::GenericFailure,
+            "leakwatch: monitor is busy (re-entrant call)",
+        )
+    })?;
+    f(&mut monitor)
+}
+
+#[napi(module_exports)]
+pub fn init(env: Env) -> Result<()> {
+    let monitor: MonitorCell = Rc::new(RefCell::new(Monitor::new()));
+    // Runs when this environment (main thread or worker) is torn down, while its isolate
+    // is still alive: remove the callbacks and release the threadsafe function first.
+    let for_cleanup = monitor.clone();
+    env.add_env_cleanup_hook((), move |_| {
+        // Called by Node at teardown with no unwinding guard of napi-rs around it.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            if let Ok(mut m) = for_cleanup.try_borrow_mut() {
+                m.stop();
+            }
+        }));
+    })?;
+    env.set_instance_data(monitor, (), |_| {})
+}
+
+/// Starts monitoring; `callback({ stats, leaks })` receives each batch. Idempotent.
+// A panic becomes a JS error instead of unwinding into Node (which would abort).
+#[napi(catch_unwind)]
+pub fn monitor_start(env: Env, callback: Function<Batch, ()>) -> Result<()> {
+    with_monitor(&env, |m| m.start(callback))
+}
+
+#[napi(catch_unwind)]
+pub fn monitor_stop(env: Env) -> Result<()> {
+    with_monitor(&env, |m| {
+        m.stop();
+        Ok(())
+    })
+}
+
+/// Called by index.js as a batch arrives: adds the conversion and call time to the meter.
+#[napi(catch_unwind)]
+pub fn monitor_batch_received(env: Env) -> Result<()> {
+    with_monitor(&env, |m| {
+        let mut meter = m.shared.meter.lock();
+        if let Some(ready) = meter.batch_ready_at.take() {
+            meter.self_time_ms += ready.elapsed().as_secs_f64() * 1e3;
+        }
+        Ok(())
+    })
+}
+
+/// Delivers what is queued now, without waiting for the threadsafe function: index.js calls
+/// it from a `setImmediate` after `gc()` (ref'd while someone listens), so that GC's `stats`
+/// reaches the listeners even when the script ends right after it (the weak threadsafe
+/// function would not keep the process alive for it) or a listener is added in the same
+/// tick. `null` when there is nothing to deliver; ends a provisional hook that no listener
+/// took over.
+#[napi(catch_unwind)]
+pub fn monitor_flush(env: Env) -> Result<Option<Batch>> {
+    with_monitor(&env, |m| {
+        if !m.running() {
+            m.stop();
+            return Ok(None);
+        }
+        if m.shared.pending.lock().queue.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(m.shared.take_batch(false)))
+    })
+}
+
+#[napi(catch_unwind)]
+pub fn monitor_is_running(env: Env) -> Result<bool> {
+    with_monitor(&env, |m| Ok(m.running()))
+}
+
+/// Which GCs are delivered and whether `stats` payloads are built at all.
+#[napi(catch_unwind)]
+pub fn monitor_configure(
+    env: Env,
+    include_minor_gc: bool,
+    heap_spaces: bool,
+    want_stats: bool,
+) -> Result<()> {
+    with_monitor(&env, |m| {
+        m.settings = Settings {
+            include_minor_gc,
+            heap_spaces,
+        };
+        m.shared.pending.lock().want_stats = want_stats;
+        if let Some(hook) = &m.hook {
+            hook.configure(m.settings.deliver_mask(), heap_spaces);
+        }
+        Ok(())
+    })
+}
+
+/// Marks the GCs V8 runs while `take` takes a heap snapshot as leakwatch's own
+/// (`GcSample::own_snapshot`: not `stats`, only counted). Every snapshot leakwatch takes
+/// (HeapDiff, `diffOnLeak`, `snapshot`, `writeSnapshot()`) goes through here; without a
+/// monitor in this environment `take` just runs.
+pub(crate) fn during_own_snapshot<T>(env: &Env, take: impl FnOnce() -> T) -> T {
+    /// Unmarks on drop, so a panic inside `take` cannot leave every later GC marked.
+    struct Marked(Option<Arc<Shared>>);
+    impl Drop for Marked {
+        fn drop(&mut self) {
+            if let Some(shared) = &self.0 {
+                let mut pending = shared.pending.lock();
+                pending.snapshot_depth = pending.snapshot_depth.saturating_sub(1);
+            }
+        }
+    }
+    let marked = Marked(with_monitor(env, |m| Ok(m.shared.clone())).ok());
+    if let Some(shared) = &marked.0 {
+        let mut pending = shared.pending.lock();
+        pending.snapshot_depth = pending.snapshot_depth.saturating_add(1);
+    }
+    let result = take();
+    drop(marked);
+    result
+}
+
+/// The old generation's configured limit in bytes (0: none given); see
+/// `Shared::old_generation_limit`.
+#[napi(catch_unwind)]
+pub fn monitor_set_old_generation_limit(env: Env, bytes: f64) -> Result<()> {
+    with_monitor(&env, |m| {
+        let bytes = if bytes.is_finite() && bytes > 0.0 {
+            bytes
+        } else {
+            0.0
+        };
+        m.shared
+            .old_generation_limit
+            .store(bytes.to_bits(), Ordering::Relaxed);
+        Ok(())
+    })
+}
+
+/// Replaces the live detector (its state starts over) and returns the effective options.
+#[napi(catch_unwind)]
+pub fn monitor_set_detector(
+    env: Env,
+    options: DetectorOptionsInput,
+) -> Result<DetectorOptionsInput> {
+    let resolved = options.resolve().map_err(|e| throw(&env, e))?;
+    let detector = LeakDetector::new(resolved.clone()).map_err(|e| throw(&env, e))?;
+    with_monitor(&env, |m| {
+        *m.shared.detector.lock() = detector;
+        *m.shared.suspicion.lock() = Suspicion::default();
+        Ok(DetectorOptionsInput::from_options(&resolved))
+    })
+}
+
+/// One full, synchronous GC, without `--expose-gc`. With monitoring off, a provisional hook
+/// captures it (see `Monitor::provisional`); index.js then calls `monitor_flush`.
+#[napi(catch_unwind)]
+pub fn gc(env: Env) -> Result<()> {
+    // Without a monitor in this environment (cannot happen once the module is loaded) the GC
+    // still runs, uncaptured.
+    let _ = with_monitor(&env, |m| {
+        if m.hook.is_none() && m.install_hook() {
+            m.provisional = true;
+        }
+        Ok(())
+    });
+    if ffi::force_full_gc() {
+        Ok(())
+    } else {
+        Err(Error::new(
+            Status::GenericFailure,
+            "leakwatch: no V8 isolate on this thread",
+        ))
+    }
+}
+
+/// The NODE_MODULE_VERSION this binary was compiled against.
+#[napi(catch_unwind)]
+pub fn node_abi() -> u32 {
+    env!("LEAKWATCH_NODE_ABI").parse().unwrap_or(0)
+}

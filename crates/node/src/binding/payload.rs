@@ -1,0 +1,232 @@
+//! The JS shapes of `stats` and `leak` payloads. Numbers are `f64` so that loggers and
+//! metrics libraries get plain numbers, never BigInts.
+
+use napi::bindgen_prelude::{Either, Null};
+use napi_derive::napi;
+
+use leakwatch_core::detector::{DetectorOptions, LeakReport};
+use leakwatch_core::gc_sample::{GcKind, GcSample};
+
+/// One number per GC kind.
+#[napi(object)]
+pub struct PerGcKind {
+    pub scavenge: f64,
+    pub minor_mark_sweep: f64,
+    pub mark_sweep_compact: f64,
+    pub incremental_marking: f64,
+    pub process_weak_callbacks: f64,
+    pub total: f64,
+}
+
+impl PerGcKind {
+    fn from(values: &[f64; 5]) -> PerGcKind {
+        let at = |k: GcKind| values[k.index()];
+        PerGcKind {
+            scavenge: at(GcKind::Scavenge),
+            minor_mark_sweep: at(GcKind::MinorMarkSweep),
+            mark_sweep_compact: at(GcKind::MarkSweepCompact),
+            incremental_marking: at(GcKind::IncrementalMarking),
+            process_weak_callbacks: at(GcKind::ProcessWeakCallbacks),
+            total: values.iter().sum(),
+        }
+    }
+}
+
+#[napi(object)]
+pub struct HeapSpacePayload {
+    pub name: String,
+    pub size: f64,
+    pub used: f64,
+    pub available: f64,
+    pub physical: f64,
+}
+
+#[napi(object)]
+pub struct StatsPayload {
+    pub timestamp: f64,
+    pub gc_type: String,
+    /// Forced rather than scheduled by V8 (see `gc_burst::GcRole::forced`).
+    pub forced: bool,
+    pub pause_ms: f64,
+    pub used_heap_size: f64,
+    pub total_heap_size: f64,
+    pub total_heap_size_executable: f64,
+    pub heap_size_limit: f64,
+    pub total_physical_size: f64,
+    pub total_available_size: f64,
+    pub malloced_memory: f64,
+    pub peak_malloced_memory: f64,
+    pub external_memory: f64,
+    pub number_of_native_contexts: f64,
+    pub number_of_detached_contexts: f64,
+    pub gc_count: PerGcKind,
+    pub gc_time_ms: PerGcKind,
+    pub self_time_ms: f64,
+    pub self_time_by_kind_ms: PerGcKind,
+    pub delivery_self_time_ms: f64,
+    pub dropped_events: f64,
+    pub heap_spaces: Option<Vec<HeapSpacePayload>>,
+}
+
+impl StatsPayload {
+    pub fn new(
+        s: &GcSample,
+        forced: bool,
+        delivery_self_time_ms: f64,
+        dropped_events: u64,
+    ) -> StatsPayload {
+        let callbacks: f64 = s.self_time_ms.iter().sum();
+        let spaces = s.heap_spaces();
+        StatsPayload {
+            timestamp: s.timestamp_ms,
+            gc_type: s.kind.name().to_string(),
+            forced,
+            pause_ms: s.pause_ms,
+            used_heap_size: s.used_heap_size,
+            total_heap_size: s.total_heap_size,
+            total_heap_size_executable: s.total_heap_size_executable,
+            heap_size_limit: s.heap_size_limit,
+            total_physical_size: s.total_physical_size,
+            total_available_size: s.total_available_size,
+            malloced_memory: s.malloced_memory,
+            peak_malloced_memory: s.peak_malloced_memory,
+            external_memory: s.external_memory,
+            number_of_native_contexts: s.number_of_native_contexts,
+            number_of_detached_contexts: s.number_of_detached_contexts,
+            gc_count: PerGcKind::from(&s.gc_count),
+            gc_time_ms: PerGcKind::from(&s.gc_time_ms),
+            self_time_ms: callbacks + delivery_self_time_ms,
+            self_time_by_kind_ms: PerGcKind::from(&s.self_time_ms),
+            delivery_self_time_ms,
+            dropped_events: dropped_events as f64,
+            heap_spaces: (!spaces.is_empty()).then(|| {
+                spaces
+                    .iter()
+                    .map(|h| HeapSpacePayload {
+                        name: h.name.to_string(),
+                        size: h.size,
+                        used: h.used,
+                        available: h.available,
+                        physical: h.physical,
+                    })
+                    .collect()
+            }),
+        }
+    }
+}
+
+#[napi(object)]
+pub struct LeakPayload {
+    pub timestamp: f64,
+    pub start_timestamp: f64,
+    pub duration_ms: f64,
+    pub samples: u32,
+    pub start_used_heap_size: f64,
+    pub end_used_heap_size: f64,
+    pub baseline_bytes: f64,
+    pub growth_bytes: f64,
+    pub growth_rate_bytes_per_minute: f64,
+    pub confidence: f64,
+    pub episode: u32,
+    pub repeat: u32,
+    pub reason: String,
+    /// ms until the post-GC floor reaches `heap_size_limit` at the current rate; null when the
+    /// floor is not rising or the limit is unknown (`Null`, not `Option`: a `None` field would be
+    /// left out of the object, and the contract is an explicit `null`).
+    pub estimated_time_to_limit_ms: Either<f64, Null>,
+}
+
+impl LeakPayload {
+    /// `clock_offset_ms` turns the detector's monotonic times into wall-clock times.
+    pub fn new(r: LeakReport, clock_offset_ms: f64) -> LeakPayload {
+        LeakPayload {
+            timestamp: r.timestamp + clock_offset_ms,
+            start_timestamp: r.start_timestamp + clock_offset_ms,
+            duration_ms: r.duration_ms,
+            samples: r.samples,
+            start_used_heap_size: r.start_used_heap_size,
+            end_used_heap_size: r.end_used_heap_size,
+            baseline_bytes: r.baseline_bytes,
+            growth_bytes: r.growth_bytes,
+            growth_rate_bytes_per_minute: r.growth_rate_bytes_per_minute,
+            confidence: r.confidence,
+            episode: r.episode,
+            repeat: r.repeat,
+            reason: r.reason,
+            estimated_time_to_limit_ms: match r.estimated_time_to_limit_ms {
+                Some(ms) => Either::A(ms),
+                None => Either::B(Null),
+            },
+        }
+    }
+}
+
+/// One delivery to JS: everything that happened since the previous one.
+#[napi(object)]
+pub struct Batch {
+    pub stats: Vec<StatsPayload>,
+    pub leaks: Vec<LeakPayload>,
+    /// The detector suspects a growth episode (see `monitor::Suspicion`): index.js takes the
+    /// "before" picture of `diffOnLeak` when this turns true and drops it when it turns false.
+    pub suspected: bool,
+}
+
+/// Detector options as JS passes them; absent fields take the production defaults.
+/// index.js has already checked the types and rejected unknown names.
+#[napi(object)]
+pub struct DetectorOptionsInput {
+    pub window_ms: Option<f64>,
+    pub min_duration_ms: Option<f64>,
+    pub min_samples: Option<f64>,
+    pub min_growth_bytes: Option<f64>,
+    pub min_growth_percent: Option<f64>,
+    pub confidence: Option<f64>,
+    pub realert: Option<bool>,
+}
+
+impl DetectorOptionsInput {
+    pub fn resolve(&self) -> Result<DetectorOptions, leakwatch_core::error::Error> {
+        let d = DetectorOptions::default();
+        let min_samples = match self.min_samples {
+            // Non-finite numbers are a type error for every option, this one included.
+            Some(n) if !n.is_finite() => {
+                return Err(leakwatch_core::error::Error::invalid_type(
+                    "minSamples",
+                    "a finite number",
+                ))
+            }
+            Some(n) if n.fract() != 0.0 || !(0.0..=u32::MAX as f64).contains(&n) => {
+                return Err(leakwatch_core::error::Error::out_of_range(
+                    "minSamples",
+                    "a whole number",
+                    n,
+                ))
+            }
+            Some(n) => n as u32,
+            None => d.min_samples,
+        };
+        let options = DetectorOptions {
+            window_ms: self.window_ms.unwrap_or(d.window_ms),
+            min_duration_ms: self.min_duration_ms.unwrap_or(d.min_duration_ms),
+            min_samples,
+            min_growth_bytes: self.min_growth_bytes.unwrap_or(d.min_growth_bytes),
+            min_growth_percent: self.min_growth_percent.unwrap_or(d.min_growth_percent),
+            confidence: self.confidence.unwrap_or(d.confidence),
+            realert: self.realert.unwrap_or(d.realert),
+        };
+        options.validate()?;
+        Ok(options)
+    }
+
+    pub fn from_options(o: &DetectorOptions) -> DetectorOptionsInput {
+        DetectorOptionsInput {
+            window_ms: Some(o.window_ms),
+            min_duration_ms: Some(o.min_duration_ms),
+            min_samples: Some(o.min_samples as f64),
+            min_growth_bytes: Some(o.min_growth_bytes),
+            min_growth_percent: Some(o.min_growth_percent),
+            confidence: Some(o.confidence),
+            realert: Some(o.realert),
+        }
+    }
+}

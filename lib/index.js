@@ -1,0 +1,203 @@
+'use strict';
+// leakwatch: GC `stats` and `leak` events for Node.js, from a native V8 GC hook.
+// This file is the public API; the native addon is loaded by lib/binding.js.
+
+const { EventEmitter } = require('node:events');
+const binding = require('./binding');
+const { HeapDiff } = require('./heap-diff');
+const { LeakDetector } = require('./leak-detector');
+const { MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix } = require('./options');
+const evidence = require('./evidence');
+const { oldGenerationLimit } = require('./old-generation-limit');
+
+const MONITORED = ['stats', 'leak'];
+let created = false;
+
+class Leakwatch extends EventEmitter {
+  #settings = { includeMinorGc: false, heapSpaces: false };
+  #leak = binding.detectorDefaults();
+  #running = false;
+  // Evidence for `leak` reports (lib/evidence.js): opt-in, because snapshots pause the thread.
+  #evidence = {
+    diffOnLeak: false,
+    diffMaxHeapBytes: evidence.DIFF_MAX_HEAP_BYTES_DEFAULT,
+    diffMinIntervalMs: evidence.DIFF_MIN_INTERVAL_MS_DEFAULT,
+    snapshotBudgetMs: evidence.SNAPSHOT_BUDGET_MS_DEFAULT,
+    snapshot: false,
+  };
+  #diff = new evidence.LeakDiff();
+  #snapshots = new evidence.LeakSnapshots();
+  #flush = null; // the Immediate that delivers a gc()'s batch
+
+  constructor() {
+    super();
+    // One monitor per environment: a second emitter would fight the first over it.
+    if (created) throw new Error('leakwatch: use the module\'s instance (require(\'leakwatch\')), not new Leakwatch()');
+    created = true;
+    // What "time to the heap limit" is measured against (see lib/old-generation-limit.js).
+    binding.monitorSetOldGenerationLimit(oldGenerationLimit());
+    // Usable detached, as in `const { gc, configure } = require('leakwatch')`.
+    this.configure = this.configure.bind(this);
+    this.gc = this.gc.bind(this);
+    this.writeSnapshot = this.writeSnapshot.bind(this);
+    // Monitoring follows the listeners: it starts with the first `stats`/`leak` listener
+    // and the GC callbacks are removed when the last one goes.
+    this.#watchListeners();
+  }
+
+  #onNewListener = (event) => {
+    if (MONITORED.includes(event)) this.#sync(event);
+  };
+
+  #onRemoveListener = (event) => {
+    if (MONITORED.includes(event)) this.#sync();
+  };
+
+  #watchListeners() {
+    if (!this.listeners('newListener').includes(this.#onNewListener)) this.on('newListener', this.#onNewListener);
+    if (!this.listeners('removeListener').includes(this.#onRemoveListener)) this.on('removeListener', this.#onRemoveListener);
+  }
+
+  /** As EventEmitter's; monitoring stops when no `stats`/`leak` listener is left. */
+  removeAllListeners(...args) {
+    super.removeAllListeners(...args);
+    // EventEmitter's removeAllListeners() also drops the two hooks above: without them a later
+    // `stats`/`leak` listener would never start monitoring again.
+    this.#watchListeners();
+    return this;
+  }
+
+  /** Validates and applies options; returns the effective options. Nothing changes on error. */
+  configure(options = {}) {
+    // Validate and use one snapshot: a getter must not pass the checks and then hand over
+    // something else (a non-boolean in #settings would break every later listener change).
+    options = snapshot(options);
+    checkShape(options, MONITOR_OPTIONS, 'leakwatch.configure options');
+    const next = { ...this.#evidence };
+    if (options.diffOnLeak !== undefined) next.diffOnLeak = options.diffOnLeak;
+    if (options.diffMaxHeapBytes !== undefined) {
+      next.diffMaxHeapBytes = evidence.diffMaxHeapBytes(options.diffMaxHeapBytes, 'leakwatch.configure options.diffMaxHeapBytes');
+    }
+    if (options.diffMinIntervalMs !== undefined) {
+      next.diffMinIntervalMs = evidence.diffMinIntervalMs(options.diffMinIntervalMs, 'leakwatch.configure options.diffMinIntervalMs');
+    }
+    if (options.snapshotBudgetMs !== undefined) {
+      next.snapshotBudgetMs = evidence.budgetMs(options.snapshotBudgetMs, 'leakwatch.configure options.snapshotBudgetMs');
+    }
+    if (options.snapshot !== undefined) {
+      next.snapshot = evidence.snapshotOptions(options.snapshot, this.#evidence.snapshot, 'leakwatch.configure options.snapshot');
+    }
+    let leak = this.#leak;
+    if (options.leak !== undefined) {
+      const given = detectorOptions(options.leak, 'leakwatch.configure options.leak');
+      try {
+        leak = binding.monitorSetDetector({ ...this.#leak, ...given });
+      } catch (err) {
+        throw withPrefix(err, 'leak.');
+      }
+    }
+    for (const key of ['includeMinorGc', 'heapSpaces']) {
+      if (options[key] !== undefined) this.#settings[key] = options[key];
+    }
+    this.#leak = leak;
+    this.#evidence = next;
+    // A new detector starts over, and so does its episode.
+    if (!next.diffOnLeak || options.leak !== undefined) this.#diff.drop();
+    this.#sync();
+    return this.options;
+  }
+
+  /** The effective options. */
+  get options() {
+    const { diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap } = this.#evidence;
+    return { ...this.#settings, diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap && { ...snap }, leak: { ...this.#leak } };
+  }
+
+  /** Writes a Chrome DevTools heap snapshot of this thread's heap and returns its absolute
+   * path. `target`: a file path or an existing directory (relative to the current directory);
+   * by default `snapshot.dir` when configured, else the current directory. Written to a
+   * temporary file first, then renamed. Blocks this thread while V8 writes it. `options`:
+   * `{ force, budgetMs }` (see lib/evidence.js). */
+  writeSnapshot(target, options) {
+    return evidence.writeSnapshot(target, this.#evidence.snapshot, options);
+  }
+
+  /** Runs one full, synchronous garbage collection (no --expose-gc needed). Its `stats`
+   * reaches the listeners present at the next turn of the event loop, also when the script
+   * ends right after it. */
+  gc() {
+    binding.gc();
+    // The threadsafe function is weak: it would not keep a process whose script just ended
+    // alive for this GC's batch. One immediate delivers it (and lets a listener added in this
+    // tick get it); it keeps the process alive, for that one turn, only while someone listens.
+    this.#flush ??= setImmediate(() => {
+      this.#flush = null;
+      const batch = binding.monitorFlush();
+      if (batch) this.#deliver(batch);
+    });
+    this.#refFlush();
+  }
+
+  #refFlush() {
+    if (this.#flush === null) return;
+    if (this.#running) this.#flush.ref();
+    else this.#flush.unref();
+  }
+
+  /** True while the GC callbacks are installed. */
+  get monitoring() {
+    return this.#running;
+  }
+
+  // `adding` is the event of a listener about to be added (newListener fires before it is).
+  #sync(adding) {
+    const count = (event) => this.listenerCount(event) + (event === adding ? 1 : 0);
+    const wantStats = count('stats') > 0;
+    const want = wantStats || count('leak') > 0;
+    binding.monitorConfigure(this.#settings.includeMinorGc, this.#settings.heapSpaces, wantStats);
+    if (want && !this.#running) {
+      binding.monitorStart((batch) => this.#deliver(batch));
+      this.#running = true;
+    } else if (!want && this.#running) {
+      binding.monitorStop();
+      this.#running = false;
+      this.#diff.drop();
+    }
+    this.#refFlush();
+  }
+
+  // JS thread, called by the native side with one batch. A throwing listener surfaces as an
+  // uncaught exception, as with any EventEmitter, without losing the rest of the batch.
+  #deliver({ stats, leaks, suspected }) {
+    binding.monitorBatchReceived();
+    for (const s of stats) this.#emitSafely('stats', s);
+    const { diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap } = this.#evidence;
+    // Snapshots are taken here, after the native side released its locks; the GCs they run
+    // are queued like any other and arrive in a later batch (genuine post-GC sizes).
+    if (diffOnLeak && leaks.length === 0) this.#diff.suspicion(suspected, diffMaxHeapBytes, snapshotBudgetMs, diffMinIntervalMs);
+    for (const l of leaks) {
+      if (diffOnLeak) Object.assign(l, this.#diff.onLeak(diffMaxHeapBytes));
+      if (snap) Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize, snapshotBudgetMs));
+      this.#emitSafely('leak', l);
+    }
+    if (!suspected) this.#diff.quiet(diffMinIntervalMs);
+  }
+
+  #emitSafely(event, payload) {
+    try {
+      this.emit(event, payload);
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+const leakwatch = new Leakwatch();
+leakwatch.Leakwatch = Leakwatch;
+leakwatch.LeakDetector = LeakDetector;
+leakwatch.HeapDiff = HeapDiff;
+leakwatch.default = leakwatch;
+
+module.exports = leakwatch;
