@@ -250,7 +250,7 @@ function documentMarkdown(meta, analysis, failures) {
   if (meta.buildTime) {
     const b = meta.buildTime;
     p(
-      `- leakwatch: a clean \`cargo build --release --lib\` (${b.cargo}, LTO, crates already in the local cargo cache) ` +
+      `- leakwatch: a clean \`cargo build --release -p leakwatch-node\` (${b.cargo}, LTO, crates already in the local cargo cache) ` +
         (b.ok ? `took ${b.seconds.toFixed(0)} s on this machine` : `failed here: ${b.note}`) +
         '; the first install on a machine also downloads the crates (napi, napi-derive, once_cell, parking_lot, cc and their dependencies).',
     );
