@@ -1,6 +1,7 @@
 'use strict';
 // The payload and option tables of the docs and the TSDoc'd type declarations describe the same
-// fields: a field added to one and not the other fails here, naming it. A table says which
+// fields with the same defaults: a field added to one and not the other, or a default changed in
+// one only, fails here, naming it. A table says which
 // interface it documents with a marker on the line before it, `<!-- dts: leakwatch#GcStats -->`
 // (a package subpath, resolved through package.json's `types`/`exports` like TypeScript does,
 // so the test follows the declarations when they move). Every event of the events map needs such
@@ -36,46 +37,57 @@ function declarationsOf(specifier) {
   return path.join(ROOT, file);
 }
 
-/** The text with comments removed (string literals in .d.ts code hold no comment markers). */
-function stripComments(text) {
-  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+/** The text with comments blanked out, same length (string literals in .d.ts code hold no comment markers). */
+function maskComments(text) {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (c) => c.replace(/[^\n]/g, ' '));
 }
 
-/** The member names of `interface name` in `file`, with those of the interfaces it extends. */
-function interfaceFields(file, name, seen = new Set()) {
-  const code = stripComments(fs.readFileSync(file, 'utf8'));
+/**
+ * The members of `interface name` in `file`, with those of the interfaces it extends: a Map
+ * from member name to its TSDoc text (leading `*` and line breaks folded into spaces).
+ */
+function interfaceMembers(file, name, seen = new Set()) {
+  const raw = fs.readFileSync(file, 'utf8');
+  const code = maskComments(raw);
   const head = new RegExp(`\\binterface\\s+${name}\\b([^{]*)\\{`).exec(code);
   assert.ok(head, `interface ${name} not found in ${rel(file)}`);
-  // The body, at brace depth 0 only: nested object types and parameter lists are not members.
+  // The body with everything below depth 0 blanked: nested object types and parameter lists
+  // are not members. Same length as `code`, so an index is an index into `raw`.
+  const start = head.index + head[0].length;
   let depth = 0;
-  let body = '';
-  let i = head.index + head[0].length;
-  for (; i < code.length; i++) {
-    const c = code[i];
-    if (c === '{' || c === '(' || c === '[' || c === '<') depth++;
-    else if (c === ')' || c === ']' || c === '>') depth--;
-    else if (c === '}') {
-      if (depth === 0) break;
-      depth--;
-    } else if (depth === 0) body += c;
+  let end = start;
+  let top = '';
+  for (; end < code.length; end++) {
+    const c = code[end];
+    if (c === '}' && depth === 0) break;
+    if ('{([<'.includes(c)) depth++;
+    else if ('})]'.includes(c) || (c === '>' && code[end - 1] !== '=')) depth--;
+    top += depth === 0 && !'})]>'.includes(c) ? c : ' ';
   }
-  const fields = new Set();
-  for (const m of body.matchAll(/(?:^|[;\n,])\s*(?:readonly\s+)?([A-Za-z_$][\w$]*)\??\s*:/g)) fields.add(m[1]);
+  const members = new Map();
+  let previous = start;
+  for (const m of top.matchAll(/(?:^|[;\n,])(\s*)(?:readonly\s+)?([A-Za-z_$][\w$]*)\??\s*:/g)) {
+    const at = start + m.index + m[0].search(/[A-Za-z_$]/);
+    const docs = raw.slice(previous, at).match(/\/\*\*[\s\S]*?\*\//g);
+    const doc = docs ? docs[docs.length - 1].replace(/^\/\*\*|\*\/$/g, '').replace(/\n\s*\*?/g, ' ') : '';
+    members.set(m[2], doc.replace(/\s+/g, ' ').trim());
+    previous = at;
+  }
   seen.add(name);
   const parents = /\bextends\s+([^{]+)/.exec(head[1]);
   for (const parent of parents ? parents[1].split(',') : []) {
     const base = parent.trim().replace(/<.*$/, '').replace(/^.*\./, '');
     if (!seen.has(base) && new RegExp(`\\binterface\\s+${base}\\b`).test(code)) {
-      for (const f of interfaceFields(file, base, seen)) fields.add(f);
+      for (const [f, doc] of interfaceMembers(file, base, seen)) members.set(f, doc);
     }
   }
-  return fields;
+  return members;
 }
 
 /** The interfaces the docs must have a table for: every event payload and both option sets. */
 function requiredInterfaces() {
   const file = declarationsOf(PKG.name);
-  const code = stripComments(fs.readFileSync(file, 'utf8'));
+  const code = maskComments(fs.readFileSync(file, 'utf8'));
   const typeName = (t) => t.replace(/^.*\./, '');
   const events = [...code.matchAll(/\b([A-Za-z]\w*)\s*:\s*\[\s*\w+\s*:\s*([\w.]+)\s*\]/g)].map((m) => ({
     what: `the payload of the '${m[1]}' event`,
@@ -114,13 +126,14 @@ const cells = (row) =>
     .split(/(?<!\\)\|/)
     .map((c) => c.trim());
 
-/** Every `<!-- dts: pkg#Interface -->` table: where it is and the names of its first column. */
+/** Every `<!-- dts: pkg#Interface -->` table: where it is, the names of its first column, and
+ * the cell of its "default" column (if any) per row that names one field. */
 function markedTables() {
   const tables = [];
   for (const file of DOCS) {
     const lines = fs.readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, n) => {
-      const marker = /<!--\s*dts:\s*([^#\s]+)#(\w+)\s*-->/.exec(line);
+      const marker = /^\s*<!--\s*dts:\s*([^#\s]+)#(\w+)\s*-->\s*$/.exec(line);
       if (!marker) return;
       let i = n + 1;
       while (i < lines.length && lines[i].trim() === '') i++;
@@ -128,8 +141,14 @@ function markedTables() {
       for (; i < lines.length && lines[i].trim().startsWith('|'); i++) rows.push(lines[i]);
       assert.ok(rows.length > 2, `${rel(file)}:${n + 1}: the marker for ${marker[2]} is not followed by a table`);
       const names = new Set();
-      for (const row of rows.slice(2)) for (const m of cells(row)[0].matchAll(/`([A-Za-z_$][\w$]*)`/g)) names.add(m[1]);
-      tables.push({ where: `${rel(file)}:${n + 1}`, specifier: marker[1], name: marker[2], names });
+      const defaults = new Map();
+      const defaultColumn = cells(rows[0]).findIndex((c) => c.toLowerCase() === 'default');
+      for (const row of rows.slice(2)) {
+        const named = [...cells(row)[0].matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((m) => m[1]);
+        for (const name of named) names.add(name);
+        if (defaultColumn > 0 && named.length === 1) defaults.set(named[0], cells(row)[defaultColumn]);
+      }
+      tables.push({ where: `${rel(file)}:${n + 1}`, specifier: marker[1], name: marker[2], names, defaults });
     });
   }
   return tables;
@@ -141,13 +160,63 @@ test('every marked docs table has exactly the fields of its interface in the dec
   const problems = [];
   for (const { where, specifier, name, names } of tables) {
     const file = declarationsOf(specifier);
-    const fields = interfaceFields(file, name);
+    const fields = interfaceMembers(file, name);
     const onlyDocs = [...names].filter((f) => !fields.has(f));
-    const onlyTypes = [...fields].filter((f) => !names.has(f));
+    const onlyTypes = [...fields.keys()].filter((f) => !names.has(f));
     if (onlyDocs.length) problems.push(`${where} documents ${onlyDocs.join(', ')}, which ${name} in ${rel(file)} does not declare`);
     if (onlyTypes.length) problems.push(`${name} in ${rel(file)} declares ${onlyTypes.join(', ')}, missing from the table at ${where}`);
   }
   assert.deepEqual(problems, []);
+});
+
+/**
+ * A default as written in a table or a TSDoc "Default `…`", as a comparable value: `false`,
+ * `''`, `[0.001, 0.01]`, `600 000 (10 min)`, `8 MiB`, `24 h` (times are of ms options), else
+ * null (prose such as "the global MeterProvider" is not compared).
+ */
+function defaultValue(text) {
+  const s = text
+    .replace(/`/g, '')
+    .replace(/\s*\(.*\)\s*$/, '')
+    .trim();
+  if (s === 'true' || s === 'false') return s === 'true';
+  if (s === "''" || s === '""') return '';
+  if (/^\[[\d.,\s]*\]$/.test(s)) return s.replace(/\s/g, '');
+  const m = /^(\d[\d_\s]*(?:\.\d+)?(?:e\d+)?)\s*(KiB|MiB|GiB|ms|s|min|h|days?)?$/.exec(s);
+  if (!m) return null;
+  const scale = { KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, ms: 1, s: 1e3, min: 6e4, h: 36e5, day: 864e5, days: 864e5 };
+  return Number(m[1].replace(/[_\s]/g, '')) * (m[2] ? scale[m[2]] : 1);
+}
+
+test('the defaults in the docs tables are the TSDoc defaults', () => {
+  const problems = [];
+  let compared = 0;
+  for (const { where, specifier, name, defaults } of markedTables()) {
+    const file = declarationsOf(specifier);
+    const members = interfaceMembers(file, name);
+    for (const [field, cell] of defaults) {
+      const doc = /\bDefault\b[^`.;]*?`([^`]+)`/.exec(members.get(field) || '');
+      const inDocs = defaultValue(cell);
+      const inTypes = doc ? defaultValue(doc[1]) : null;
+      if (inDocs === null || inTypes === null) continue;
+      compared++;
+      if (inDocs !== inTypes) problems.push(`${name}.${field}: default ${cell} at ${where}, but \`${doc[1]}\` in ${rel(file)}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.ok(compared >= 15, `only ${compared} defaults could be compared`);
+});
+
+test('the default parser reads both spellings of a value', () => {
+  assert.equal(defaultValue('600 000 (10 min)'), defaultValue('`600_000`'));
+  assert.equal(defaultValue('8 MiB'), 8_388_608);
+  assert.equal(defaultValue('24 h'), 86_400_000);
+  assert.equal(defaultValue('1 GiB'), 1_073_741_824);
+  assert.equal(defaultValue('`[0.001, 0.01, 0.1]`'), '[0.001,0.01,0.1]');
+  assert.equal(defaultValue("`''`"), '');
+  assert.equal(defaultValue('`false`'), false);
+  assert.equal(defaultValue('the global MeterProvider'), null);
+  assert.equal(defaultValue('see below'), null);
 });
 
 test('the docs have a table for every event payload, the configure options and the detector options', () => {
@@ -175,9 +244,14 @@ test('the field parser reads the declarations as TypeScript does: members, optio
     list?: Array<{ alsoInner: number }>;
     fn: (arg: number) => void;
   }
+  interface After { last: string }
 }`,
   );
-  assert.deepEqual([...interfaceFields(file, 'Payload')].sort(), ['fn', 'id', 'list', 'nested', 'size']);
+  const members = interfaceMembers(file, 'Payload');
+  assert.deepEqual([...members.keys()].sort(), ['fn', 'id', 'list', 'nested', 'size']);
+  assert.equal(members.get('size'), 'Doc with a colon: here.');
+  assert.equal(members.get('fn'), '');
+  assert.deepEqual([...interfaceMembers(file, 'After').keys()], ['last']);
 });
 
 // ---- error codes ---------------------------------------------------------------------------
