@@ -14,9 +14,10 @@
 //
 // Usage: node scripts/eval.js [--eval-dir DIR] [--traces-only | --live-only]
 //          [--workload NAME]... [--duration S] [--jobs N] [--markdown] [--out FILE.jsonl]
-//          [--write-readme]
-// --write-readme replaces the README's detector table (between <!-- EVAL-TABLE --> and
+//          [--write-docs]
+// --write-docs replaces the detector table of docs/detector.md (between <!-- EVAL-TABLE --> and
 // <!-- /EVAL-TABLE -->) with this run's results (needs both parts: every trace and workload).
+// --write-readme is the old name of the same flag (the table used to be in the README).
 // The eval folder defaults to ../shared/eval next to the repository; LEAKWATCH_EVAL_DIR or
 // --eval-dir override it.
 
@@ -36,7 +37,8 @@ const USAGE = `usage: node scripts/eval.js [options]
   --jobs N           live workloads run in parallel (default 2)
   --markdown         print the summary tables as Markdown
   --out FILE         also write the raw run-workload.js JSON lines to FILE
-  --write-readme     regenerate the README's detector table from this run (full runs only)
+  --write-docs       regenerate the detector table of docs/detector.md from this run
+                     (full runs only; --write-readme is an alias)
   -h, --help         this text`;
 
 function fail(message) {
@@ -74,8 +76,9 @@ function parseArgs(argv) {
       case '--markdown':
         opts.markdown = true;
         break;
+      case '--write-docs':
       case '--write-readme':
-        opts.writeReadme = true;
+        opts.writeDocs = true;
         break;
       case '--eval-dir':
         opts.evalDir = value(i++, arg);
@@ -356,13 +359,14 @@ async function runLive(evalDir, opts) {
   return passed === results.length;
 }
 
-// ---- README table ----------------------------------------------------------------------
+// ---- the detector table of docs/detector.md ---------------------------------------------
 
-const README_BEGIN = '<!-- EVAL-TABLE -->';
-const README_END = '<!-- /EVAL-TABLE -->';
+const TABLE_FILE = path.join(ROOT, 'docs', 'detector.md');
+const TABLE_BEGIN = '<!-- EVAL-TABLE -->';
+const TABLE_END = '<!-- /EVAL-TABLE -->';
 
-/** The README's detector table (Markdown) from one full run's trace and live results. */
-function readmeTable(traces, live) {
+/** The detector table (Markdown) from one full run's trace and live results. */
+function detectorTable(traces, live) {
   const verdict = (r, leak) =>
     leak ? (r.fires ? (r.pass ? 'fired ✔' : `**${r.why}** ✘`) : '**missed** ✘') : r.fires ? '**false alarm** ✘' : 'silent ✔';
   const when = (r, leak) => (leak ? (r.latency == null ? '' : fmtMs(r.latency)) : r.fires ? `at ${fmtMs(r.first, false)}` : '');
@@ -396,14 +400,13 @@ function readmeTable(traces, live) {
   return lines.join('\n');
 }
 
-/** Replaces the table between the markers in README.md; returns false when they are missing. */
-function writeReadme(table) {
-  const file = path.join(ROOT, 'README.md');
+/** Replaces the table between the markers of `file` (docs/detector.md); false without markers. */
+function writeDetectorTable(table, file = TABLE_FILE) {
   const text = fs.readFileSync(file, 'utf8');
-  const begin = text.indexOf(README_BEGIN);
-  const end = text.indexOf(README_END);
+  const begin = text.indexOf(TABLE_BEGIN);
+  const end = text.indexOf(TABLE_END);
   if (begin < 0 || end < begin) return false;
-  fs.writeFileSync(file, `${text.slice(0, begin + README_BEGIN.length)}\n${table}\n${text.slice(end)}`);
+  fs.writeFileSync(file, `${text.slice(0, begin + TABLE_BEGIN.length)}\n${table}\n${text.slice(end)}`);
   return true;
 }
 
@@ -421,18 +424,19 @@ async function main() {
   const outcome = {};
   if (!opts.liveOnly) outcome.traces = await runTraces(evalDir, opts);
   if (!opts.tracesOnly) outcome.live = await runLive(evalDir, opts);
-  if (opts.writeReadme) {
+  if (opts.writeDocs) {
+    const where = path.relative(ROOT, TABLE_FILE);
     const full = !opts.liveOnly && !opts.tracesOnly && !opts.workloads.length && opts.duration === undefined;
-    if (!full) console.log('\n--write-readme: skipped, the README table is only written from a full run');
-    else if (writeReadme(readmeTable(opts.traceResults, opts.liveResults))) console.log('\nREADME.md: detector table rewritten');
-    else console.log(`\n--write-readme: README.md has no ${README_BEGIN} ... ${README_END} markers`);
+    if (!full) console.log(`\n--write-docs: skipped, the table of ${where} is only written from a full run`);
+    else if (writeDetectorTable(detectorTable(opts.traceResults, opts.liveResults))) console.log(`\n${where}: detector table rewritten`);
+    else console.log(`\n--write-docs: ${where} has no ${TABLE_BEGIN} ... ${TABLE_END} markers`);
   }
   const failed = Object.entries(outcome).filter(([, ok]) => !ok).map(([k]) => k);
   console.log(`\neval: ${failed.length ? `FAILED (${failed.join(', ')})` : 'all passed'}`);
   process.exitCode = failed.length ? 1 : 0;
 }
 
-module.exports = { readmeTable, README_BEGIN, README_END };
+module.exports = { detectorTable, writeDetectorTable, TABLE_FILE, TABLE_BEGIN, TABLE_END };
 
 if (require.main === module) main().catch((err) => {
   console.error(err);
