@@ -14,7 +14,7 @@ const leakwatch = require('..');
 
 const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(1).padStart(6);
-const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+const { mb } = require('../lib/format'); // 1 MB = 1024² bytes, as in the leak reasons
 const limitS = Number(process.env.DEMO_SECONDS || 180);
 
 // What grew and what holds it, in the report: a compact heap picture when the detector starts

@@ -2,7 +2,8 @@
 // Replays post-full-GC samples through the same Rust detector the live monitor runs.
 
 const binding = require('./binding');
-const { detectorOptions, typeError, withPrefix } = require('./options');
+const { typeError } = require('./errors');
+const { detectorOptions, withPrefix } = require('./options');
 
 class LeakDetector {
   #native;
