@@ -96,7 +96,7 @@ test('bad snapshot options throw, name the option, and change nothing', (t) => {
     [{ snapshot: { dir: 7 } }, TypeError, 'ERR_LEAKWATCH_INVALID_TYPE', /snapshot\.dir must be a string/],
     [{ snapshot: { dir: path.join(dir, 'nope') } }, Error, 'ERR_LEAKWATCH_SNAPSHOT_DIR', /snapshot\.dir .* does not exist/],
     [{ snapshot: { dir: file } }, Error, 'ERR_LEAKWATCH_SNAPSHOT_DIR', /snapshot\.dir .* is not a directory/],
-    [{ snapshot: { dir, maxFiles: 0 } }, RangeError, 'ERR_LEAKWATCH_OUT_OF_RANGE', /snapshot\.maxFiles must be a whole number from 1/],
+    [{ snapshot: { dir, maxFiles: 0 } }, RangeError, 'ERR_LEAKWATCH_OUT_OF_RANGE', /snapshot\.maxFiles must be a whole number between 1 and 10000 \(got 0\)/],
     [{ snapshot: { dir, maxFiles: 1.5 } }, RangeError, 'ERR_LEAKWATCH_OUT_OF_RANGE', /snapshot\.maxFiles/],
     [{ snapshot: { dir, minFreeBytes: -1 } }, RangeError, 'ERR_LEAKWATCH_OUT_OF_RANGE', /snapshot\.minFreeBytes/],
     [{ snapshot: { dir, minIntervalMs: NaN } }, TypeError, 'ERR_LEAKWATCH_INVALID_TYPE', /snapshot\.minIntervalMs must be a finite number/],

@@ -14,7 +14,7 @@ const leakwatch = require('..');
 
 const started = Date.now();
 const seconds = () => ((Date.now() - started) / 1000).toFixed(1).padStart(6);
-const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+const { bytes, mb } = require('../lib/format'); // 1 MB = 1024² bytes, as in the leak reasons
 const limitS = Number(process.env.DEMO_SECONDS || 180);
 
 // What grew and what holds it, in the report: a compact heap picture when the detector starts
@@ -32,7 +32,7 @@ leakwatch.on('stats', (s) => {
 leakwatch.on('leak', (report) => {
   console.log(`\n[${seconds()}s] LEAK: ${report.reason}`);
   for (const g of report.topGrowth ?? []) {
-    console.log(`  grew: ${g.what.padEnd(24)} +${g.addedCount} objects, ${mb(g.netBytes)} net`);
+    console.log(`  grew: ${g.what.padEnd(24)} +${g.addedCount} objects, ${bytes(g.netBytes)} net`);
   }
   if (report.retainerPaths?.[0]) console.log(`  held by: ${report.retainerPaths[0]}`);
   if (report.diffSkipped) console.log(`  (no diff: ${report.diffSkipped})`);

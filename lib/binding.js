@@ -10,15 +10,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { binaryName, abiOf } = require('./binary-name');
+const { error, typeError } = require('./errors');
 
 const BUILD_DIR = path.join(__dirname, '..', 'build');
 const REBUILD = 'npm rebuild leakwatch (or `npm run build` in a clone of leakwatch)';
 
-function loadError(message, code) {
-  const err = new Error(`leakwatch: ${message}`);
-  err.code = code;
-  return err;
-}
+const loadError = (message, code) => error(`leakwatch: ${message}`, code);
 
 function mismatch(builtFor, running) {
   return loadError(
@@ -43,11 +40,10 @@ function runningV8Flags(names) {
     for (const entry of simulate.split(',')) {
       const [name, value] = entry.split('=').map((x) => x.trim());
       if (!/^[a-z0-9_]+$/.test(name || '') || !/^[01]$/.test(value || '')) {
-        const err = new TypeError(
-          `leakwatch: LEAKWATCH_SIMULATE_V8_FLAGS must be "flag=0|1,…", got ${JSON.stringify(simulate)}`,
+        throw typeError(
+          `leakwatch: LEAKWATCH_SIMULATE_V8_FLAGS must be "flag=0|1,…" (got ${JSON.stringify(simulate)})`,
+          'ERR_LEAKWATCH_INVALID_TYPE',
         );
-        err.code = 'ERR_LEAKWATCH_INVALID_TYPE';
-        throw err;
       }
       running[name] = Number(value);
     }

@@ -16,11 +16,26 @@ const path = require('node:path');
 const v8 = require('node:v8');
 const { threadId } = require('node:worker_threads');
 const binding = require('./binding');
-const { SNAPSHOT_OPTIONS, checkNumber, checkShape, describe, snapshot, typeError } = require('./options');
+const { error, invalidType, typeError } = require('./errors');
+const { duration, mb } = require('./format');
+const { SNAPSHOT_OPTIONS, checkNumber, checkShape, snapshot } = require('./options');
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
+const DAY_MS = 86_400_000;
 const SNAPSHOT_DEFAULTS = { maxFiles: 5, minFreeBytes: GiB, minIntervalMs: 3_600_000 };
+// The allowed values of every evidence option: [min, max, whole numbers only]. These options
+// exist only in JS, so their ranges are checked here and nowhere else (the detector's `leak`
+// options are checked in Rust). `budgetMs`: snapshotBudgetMs, and writeSnapshot's and
+// HeapDiff's budgetMs (all three also take Infinity: no budget).
+const EVIDENCE_RANGES = {
+  diffMaxHeapBytes: [0, 1e15],
+  diffMinIntervalMs: [0, 30 * DAY_MS],
+  budgetMs: [0, 1e12],
+  'snapshot.maxFiles': [1, 10_000, true],
+  'snapshot.minFreeBytes': [0, 1e15],
+  'snapshot.minIntervalMs': [0, 30 * DAY_MS],
+};
 const DIFF_MAX_HEAP_BYTES_DEFAULT = 512 * MiB;
 // Least time between two diffOnLeak "before" pictures (each pauses the thread for a snapshot):
 // a suspicion that comes and goes, or one healthy episode after another, costs at most one per
@@ -44,17 +59,15 @@ const WRITE_OPTIONS = { force: 'boolean', budgetMs: 'number' };
 // of minFreeBytes.
 const SNAPSHOT_SIZE_FACTOR = 2;
 
-function invalidValue(message) {
-  return typeError(message, 'ERR_LEAKWATCH_INVALID_VALUE');
-}
+const invalidValue = (message) => typeError(message, 'ERR_LEAKWATCH_INVALID_VALUE');
 
-function withCode(err, code, cause) {
-  err.code = code;
-  if (cause !== undefined) err.cause = cause;
-  return err;
+/** Throws unless `value` is allowed for the evidence option `key` of EVIDENCE_RANGES; `name`
+ * is what the error calls it. */
+function checkRange(value, key, name) {
+  const [min, max, integer] = EVIDENCE_RANGES[key];
+  checkNumber(value, name, min, max, integer);
+  return value;
 }
-
-const mb = (bytes) => `${(bytes / MiB).toFixed(1)} MB`;
 
 // The node count of the last snapshot this thread took, with the used heap just after it
 // (the heap V8 had just collected and counted): the next snapshot's size is estimated from
@@ -113,12 +126,8 @@ function memoryShortfall() {
   );
 }
 
-/** `budgetMs` options: a number of milliseconds ≥ 0, or Infinity for none. */
-function budgetMs(value, name) {
-  if (value === Infinity) return value;
-  checkNumber(value, name, 0, 1e12);
-  return value;
-}
+/** A snapshot time budget: milliseconds, or Infinity for none. */
+const budgetMs = (value, name) => (value === Infinity ? value : checkRange(value, 'budgetMs', name));
 
 /** Why a native snapshot failed, for a `*Skipped` reason. */
 function failure(err) {
@@ -129,7 +138,7 @@ function failure(err) {
  * to. `name` is what the error message calls it (an option name). */
 function checkDir(dir, name) {
   if (typeof dir !== 'string') {
-    throw typeError(`${name} must be a string (got ${describe(dir)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+    throw invalidType(name, 'a string', dir);
   }
   if (dir === '' || dir.includes('\0')) throw invalidValue(`${name} must be a non-empty path without NUL characters (got ${JSON.stringify(dir)})`);
   if (!path.isAbsolute(dir)) throw invalidValue(`${name} must be an absolute path (got ${JSON.stringify(dir)})`);
@@ -137,15 +146,15 @@ function checkDir(dir, name) {
   try {
     stat = fs.statSync(dir);
   } catch (err) {
-    throw withCode(new Error(`${name} ${JSON.stringify(dir)} cannot be used: ${err.code === 'ENOENT' ? 'it does not exist' : err.message}`), 'ERR_LEAKWATCH_SNAPSHOT_DIR', err);
+    throw error(`${name} ${JSON.stringify(dir)} cannot be used: ${err.code === 'ENOENT' ? 'it does not exist' : err.message}`, 'ERR_LEAKWATCH_SNAPSHOT_DIR', err);
   }
   if (!stat.isDirectory()) {
-    throw withCode(new Error(`${name} ${JSON.stringify(dir)} is not a directory`), 'ERR_LEAKWATCH_SNAPSHOT_DIR');
+    throw error(`${name} ${JSON.stringify(dir)} is not a directory`, 'ERR_LEAKWATCH_SNAPSHOT_DIR');
   }
   try {
     fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
   } catch (err) {
-    throw withCode(new Error(`${name} ${JSON.stringify(dir)} is not writable by this process (${err.code})`), 'ERR_LEAKWATCH_SNAPSHOT_DIR', err);
+    throw error(`${name} ${JSON.stringify(dir)} is not writable by this process (${err.code})`, 'ERR_LEAKWATCH_SNAPSHOT_DIR', err);
   }
 }
 
@@ -162,23 +171,15 @@ function snapshotOptions(given, current, name) {
   }
   checkDir(merged.dir, `${name}.dir`);
   merged.dir = path.resolve(merged.dir);
-  checkNumber(merged.maxFiles, `${name}.maxFiles`, 1, 10_000, true);
-  checkNumber(merged.minFreeBytes, `${name}.minFreeBytes`, 0, 1e15);
-  checkNumber(merged.minIntervalMs, `${name}.minIntervalMs`, 0, 30 * 86_400_000);
+  for (const key of ['maxFiles', 'minFreeBytes', 'minIntervalMs']) checkRange(merged[key], `snapshot.${key}`, `${name}.${key}`);
   return merged;
 }
 
 /** `configure({ diffMaxHeapBytes })`. */
-function diffMaxHeapBytes(value, name) {
-  checkNumber(value, name, 0, 1e15);
-  return value;
-}
+const diffMaxHeapBytes = (value, name) => checkRange(value, 'diffMaxHeapBytes', name);
 
 /** `configure({ diffMinIntervalMs })`. */
-function diffMinIntervalMs(value, name) {
-  checkNumber(value, name, 0, 30 * 86_400_000);
-  return value;
-}
+const diffMinIntervalMs = (value, name) => checkRange(value, 'diffMinIntervalMs', name);
 
 /** Free bytes for unprivileged users on the file system of `dir`. Documented test hook:
  * `LEAKWATCH_TEST_FREE_BYTES` (a number) replaces the probe. */
@@ -220,7 +221,7 @@ function writeSnapshotFile(file, budget) {
       // nothing more to do: the error below says what failed
     }
     const code = err.code === 'ERR_LEAKWATCH_SNAPSHOT_ABORTED' ? err.code : 'ERR_LEAKWATCH_SNAPSHOT_WRITE';
-    throw withCode(new Error(`leakwatch: could not write the heap snapshot ${file}: ${err.message.replace(/^leakwatch: /, '')}`), code, err);
+    throw error(`leakwatch: could not write the heap snapshot ${file}: ${err.message.replace(/^leakwatch: /, '')}`, code, err);
   }
   return file;
 }
@@ -255,7 +256,7 @@ function writeSnapshot(target, snapshotSettings, options) {
     file = defaultFile(dir);
   } else {
     if (typeof target !== 'string') {
-      throw typeError(`leakwatch.writeSnapshot path must be a string (got ${describe(target)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+      throw invalidType('leakwatch.writeSnapshot path', 'a string', target);
     }
     if (target === '' || target.includes('\0')) {
       throw invalidValue(`leakwatch.writeSnapshot path must be a non-empty path without NUL characters (got ${JSON.stringify(target)})`);
@@ -277,15 +278,9 @@ function writeSnapshot(target, snapshotSettings, options) {
   }
   const shortfall = force ? null : memoryShortfall();
   if (shortfall !== null) {
-    throw withCode(new Error(`leakwatch: no heap snapshot written: ${shortfall} (pass { force: true } to write it anyway)`), 'ERR_LEAKWATCH_SNAPSHOT_MEMORY');
+    throw error(`leakwatch: no heap snapshot written: ${shortfall} (pass { force: true } to write it anyway)`, 'ERR_LEAKWATCH_SNAPSHOT_MEMORY');
   }
   return writeSnapshotFile(file, budget);
-}
-
-function duration(ms) {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
-  return `${Math.round(ms / 60_000)} min`;
 }
 
 /** The `snapshot` option at work: one file per leak report at most, rate-limited, never

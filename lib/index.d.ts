@@ -704,35 +704,48 @@ declare namespace leakwatch {
   }
 
   /**
-   * The `code` of errors leakwatch throws:
+   * The `code` of every error leakwatch throws (the list, with meanings, is `CODES` in
+   * lib/errors.js; a test keeps the three in step):
    * - `'ERR_LEAKWATCH_INVALID_TYPE'` (TypeError): a value of the wrong type, or a non-finite number;
    * - `'ERR_LEAKWATCH_UNKNOWN_OPTION'` (TypeError): an option name that does not exist;
    * - `'ERR_LEAKWATCH_OUT_OF_RANGE'` (RangeError): a number outside its allowed range;
-   * - `'ERR_LEAKWATCH_NOT_BUILT'`, `'ERR_LEAKWATCH_ABI_MISMATCH'`, `'ERR_LEAKWATCH_LOAD'`
-   *   (Error, thrown by `require`/`import` itself): the native addon is missing, was built for
-   *   another Node ABI, or cannot be loaded; the message says how to rebuild it;
-   * - `'ERR_LEAKWATCH_HEAPDIFF_ENDED'` (Error): {@link HeapDiff.end} called a second time;
-   * - `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` (Error): V8 could not take a heap snapshot;
    * - `'ERR_LEAKWATCH_INVALID_VALUE'` (TypeError): a string of the right type but unusable,
    *   e.g. a relative `snapshot.dir`;
+   * - `'ERR_LEAKWATCH_NOT_BUILT'`, `'ERR_LEAKWATCH_ABI_MISMATCH'`,
+   *   `'ERR_LEAKWATCH_V8_FLAGS_MISMATCH'`, `'ERR_LEAKWATCH_LOAD'` (Error, thrown by
+   *   `require`/`import` itself): the native addon is missing, was built for another Node ABI
+   *   or against V8 headers with other build flags, or cannot be loaded; the message says how
+   *   to rebuild it;
+   * - `'ERR_LEAKWATCH_HEAPDIFF_ENDED'` (Error): {@link HeapDiff.end} called a second time;
+   * - `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` (Error): V8 could not take a heap snapshot;
+   * - `'ERR_LEAKWATCH_SNAPSHOT_ABORTED'` (Error): a snapshot ran past its time budget, or the
+   *   thread is terminating; nothing is left behind;
+   * - `'ERR_LEAKWATCH_SNAPSHOT_MEMORY'` (Error): the memory guard says a snapshot would not fit;
    * - `'ERR_LEAKWATCH_SNAPSHOT_DIR'` (Error): a snapshot directory that does not exist, is not
    *   a directory, or is not writable;
-   * - `'ERR_LEAKWATCH_SNAPSHOT_WRITE'` (Error): {@link Leakwatch.writeSnapshot} failed to write.
+   * - `'ERR_LEAKWATCH_SNAPSHOT_WRITE'` (Error): {@link Leakwatch.writeSnapshot} failed to write;
+   * - `'ERR_LEAKWATCH_MISSING_PEER'` (Error): `leakwatch/prometheus` or `leakwatch/otel`
+   *   without its optional peer dependency installed;
+   * - `'ERR_LEAKWATCH_ALREADY_REGISTERED'` (Error): metrics already registered on that
+   *   registry or meter.
    */
   type ErrorCode =
     | 'ERR_LEAKWATCH_INVALID_TYPE'
     | 'ERR_LEAKWATCH_UNKNOWN_OPTION'
     | 'ERR_LEAKWATCH_OUT_OF_RANGE'
+    | 'ERR_LEAKWATCH_INVALID_VALUE'
     | 'ERR_LEAKWATCH_NOT_BUILT'
     | 'ERR_LEAKWATCH_ABI_MISMATCH'
+    | 'ERR_LEAKWATCH_V8_FLAGS_MISMATCH'
     | 'ERR_LEAKWATCH_LOAD'
     | 'ERR_LEAKWATCH_HEAPDIFF_ENDED'
     | 'ERR_LEAKWATCH_HEAP_SNAPSHOT'
-    | 'ERR_LEAKWATCH_INVALID_VALUE'
+    | 'ERR_LEAKWATCH_SNAPSHOT_ABORTED'
+    | 'ERR_LEAKWATCH_SNAPSHOT_MEMORY'
     | 'ERR_LEAKWATCH_SNAPSHOT_DIR'
     | 'ERR_LEAKWATCH_SNAPSHOT_WRITE'
-    | 'ERR_LEAKWATCH_SNAPSHOT_MEMORY'
-    | 'ERR_LEAKWATCH_SNAPSHOT_ABORTED';
+    | 'ERR_LEAKWATCH_MISSING_PEER'
+    | 'ERR_LEAKWATCH_ALREADY_REGISTERED';
 }
 
 export = leakwatch;

@@ -2,7 +2,8 @@
 // Replays post-full-GC samples through the same Rust detector the live monitor runs.
 
 const binding = require('./binding');
-const { detectorOptions, typeError, withPrefix } = require('./options');
+const { invalidType } = require('./errors');
+const { detectorOptions, withPrefix } = require('./options');
 
 class LeakDetector {
   #native;
@@ -20,19 +21,19 @@ class LeakDetector {
    * `leak` for it, else null. Bad samples throw and leave the detector untouched. */
   update(sample) {
     if (sample === null || typeof sample !== 'object') {
-      throw typeError('sample must be an object { timestamp, usedHeapSize, heapSizeLimit? }', 'ERR_LEAKWATCH_INVALID_TYPE');
+      throw invalidType('sample', 'an object { timestamp, usedHeapSize, heapSizeLimit? }', sample);
     }
     const { timestamp, usedHeapSize } = sample;
     if (typeof timestamp !== 'number') {
-      throw typeError(`sample.timestamp must be a number of milliseconds (got ${typeof timestamp})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+      throw invalidType('sample.timestamp', 'a number of milliseconds', timestamp);
     }
     if (typeof usedHeapSize !== 'number') {
-      throw typeError(`sample.usedHeapSize must be a number of bytes (got ${typeof usedHeapSize})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+      throw invalidType('sample.usedHeapSize', 'a number of bytes', usedHeapSize);
     }
     // Optional: V8's heap_size_limit (as in `stats`), for the time-to-limit estimate.
     const { heapSizeLimit } = sample;
     if (heapSizeLimit !== undefined && typeof heapSizeLimit !== 'number') {
-      throw typeError(`sample.heapSizeLimit must be a number of bytes (got ${typeof heapSizeLimit})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+      throw invalidType('sample.heapSizeLimit', 'a number of bytes', heapSizeLimit);
     }
     return this.#native.update(timestamp, usedHeapSize, heapSizeLimit) ?? null;
   }

@@ -1,6 +1,10 @@
 'use strict';
-// Shape and type checks for user options, before anything reaches native code. Ranges are
-// checked once, in Rust (core::detector::DetectorOptions::validate), which throws RangeError.
+// Shape and type checks for user options, before anything reaches native code. The detector
+// (`leak`) options' ranges are checked once, in Rust (core::detector::DetectorOptions::validate),
+// which throws RangeError; the evidence options exist only in JS and their ranges are checked
+// in lib/evidence.js (EVIDENCE_RANGES), with checkNumber below.
+
+const { invalidType, outOfRange, unknownOption } = require('./errors');
 
 const DETECTOR_OPTIONS = {
   windowMs: 'number',
@@ -31,26 +35,6 @@ const SNAPSHOT_OPTIONS = {
   minIntervalMs: 'number',
 };
 
-function typeError(message, code) {
-  const err = new TypeError(message);
-  err.code = code;
-  return err;
-}
-
-function describe(value) {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
-  // String() throws for a null-prototype object or a throwing toString: the message must not.
-  let text;
-  try {
-    text = String(value);
-  } catch {
-    text = '(unprintable)';
-  }
-  return `${typeof value} ${text}`;
-}
-
 function isPlainObject(value) {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
@@ -60,15 +44,10 @@ function isPlainObject(value) {
 /** Throws TypeError unless `options` is a plain object whose keys are all in `schema`
  * with values of the listed types (undefined means "not given"). */
 function checkShape(options, schema, name) {
-  if (!isPlainObject(options)) {
-    throw typeError(`${name} must be a plain object (got ${describe(options)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
-  }
+  if (!isPlainObject(options)) throw invalidType(name, 'a plain object', options);
   for (const key of Object.keys(options)) {
     if (!Object.hasOwn(schema, key)) {
-      throw typeError(
-        `${name} has an unknown option "${key}"; the known options are: ${Object.keys(schema).join(', ')}`,
-        'ERR_LEAKWATCH_UNKNOWN_OPTION',
-      );
+      throw unknownOption(name, key, Object.keys(schema));
     }
     const value = options[key];
     if (value === undefined) continue;
@@ -79,7 +58,7 @@ function checkShape(options, schema, name) {
     else ok = typeof value === expected;
     if (!ok) {
       const wanted = { object: 'an object', 'object|false': 'an object or false' }[expected] ?? `a ${expected}`;
-      throw typeError(`${name}.${key} must be ${wanted} (got ${describe(value)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+      throw invalidType(`${name}.${key}`, wanted, value);
     }
   }
 }
@@ -108,13 +87,9 @@ function withPrefix(err, prefix) {
 /** Throws TypeError (not finite) or RangeError (outside [min, max], or not whole when
  * `integer`) for an option number, naming it. */
 function checkNumber(value, name, min, max, integer = false) {
-  if (!Number.isFinite(value)) {
-    throw typeError(`${name} must be a finite number (got ${describe(value)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
-  }
+  if (!Number.isFinite(value)) throw invalidType(name, 'a finite number', value);
   if (value < min || value > max || (integer && !Number.isInteger(value))) {
-    const err = new RangeError(`${name} must be ${integer ? 'a whole number' : 'a number'} from ${min} to ${max} (got ${value})`);
-    err.code = 'ERR_LEAKWATCH_OUT_OF_RANGE';
-    throw err;
+    throw outOfRange(name, `${integer ? 'a whole number ' : ''}between ${min} and ${max}`, value);
   }
 }
 
@@ -124,9 +99,7 @@ module.exports = {
   SNAPSHOT_OPTIONS,
   checkNumber,
   checkShape,
-  describe,
   detectorOptions,
   snapshot,
   withPrefix,
-  typeError,
 };

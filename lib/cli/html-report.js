@@ -5,7 +5,7 @@
 // points where `leak` fired.
 
 const path = require('node:path');
-const { MB, mb, duration, clock, plural } = require('./format');
+const { MB, mb, duration, clock, plural } = require('../format');
 
 const W = 1100;
 const H = 460;

@@ -7,7 +7,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { CliError, parseArgs, detectorOptionsArg, positiveNumberArg, usageError } = require('./args');
-const { clock, duration, mb, plural } = require('./format');
+const { clock, duration, mb, plural } = require('../format');
 
 const RECORDER = path.join(__dirname, '..', 'recorder.js');
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];

@@ -5,7 +5,7 @@ const { LeakDetector } = require('../leak-detector');
 const { CliError, parseArgs, detectorOptionsArg } = require('./args');
 const { readTrace } = require('./trace');
 const { progress } = require('./progress');
-const { mb, duration, plural } = require('./format');
+const { mb, duration, plural } = require('../format');
 
 const HELP = `Usage: leakwatch replay FILE [--options JSON] [--json] [--quiet]
 

@@ -7,7 +7,7 @@ const { CliError, parseArgs, detectorOptionsArg, usageError } = require('./args'
 const { readTrace } = require('./trace');
 const { replayTrace } = require('./replay');
 const { renderHtml } = require('./html-report');
-const { plural } = require('./format');
+const { plural } = require('../format');
 
 const HELP = `Usage: leakwatch report FILE [-o OUT.html] [--title TEXT] [--options JSON] [--replay] [--quiet]
 

@@ -7,6 +7,7 @@
 const { EventEmitter } = require('node:events');
 const leakwatch = require('../index.js');
 const binding = require('../binding');
+const { error } = require('../errors');
 const { LloydStats } = require('./lloyd-stats');
 
 /** A leakwatch `leak` report in lloyd's node-memwatch shape (both dialects use it). */
@@ -86,9 +87,7 @@ function createMemwatch({ toStats, heapTotals }) {
 
     end() {
       if (this.#native.ended) {
-        const err = new Error('attempt to end() a HeapDiff that was already ended');
-        err.code = 'ERR_LEAKWATCH_HEAPDIFF_ENDED';
-        throw err;
+        throw error('attempt to end() a HeapDiff that was already ended', 'ERR_LEAKWATCH_HEAPDIFF_ENDED');
       }
       const { before, after, change } = this.#native.end();
       return {

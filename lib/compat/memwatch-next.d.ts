@@ -6,11 +6,10 @@
 // `HeapDiffSnapshot`, `HeapDiffChange`, `HeapDiffDetail`) are here, so code typed against them
 // compiles with only the module name changed.
 
-import { EventEmitter } from 'node:events';
+import type { CompatEmitter, CompatHeapDiff, CompatHeapDiffDetail, CompatLeakInfo } from './emitter';
 
 /**
- * lloyd's HeapDiff, computed by leakwatch: snapshots walked natively, objects matched by
- * heap-object id.
+ * lloyd's HeapDiff, computed by leakwatch.
  *
  * @example
  * ```js
@@ -19,42 +18,14 @@ import { EventEmitter } from 'node:events';
  * const diff = hd.end(); // { before: { nodes, time, size_bytes, size }, after, change }
  * ```
  */
-declare class MemwatchNextHeapDiff {
-  /** Takes the "before" heap snapshot (blocks the thread while V8 takes it). */
-  constructor();
-  /**
-   * Takes the "after" snapshot and compares.
-   *
-   * @throws Error (`code` `'ERR_LEAKWATCH_HEAPDIFF_ENDED'`, lloyd's message "attempt to end()
-   *   a HeapDiff that was already ended") when called a second time.
-   */
-  end(): memwatchNext.HeapDiffInformation;
-}
+declare class MemwatchNextHeapDiff extends CompatHeapDiff<memwatchNext.HeapDiffInformation> {}
 
 type MemwatchNextHeapDiffClass = MemwatchNextHeapDiff;
 
-/** The module: an `EventEmitter` with lloyd's `stats` and `leak` events. */
-interface MemwatchNext extends EventEmitter {
-  /** After each full GC: lloyd's eight keys, his definitions. */
-  on(event: 'stats', listener: (stats: memwatchNext.StatsInformation) => void): this;
-  /** Sustained heap growth, detected by leakwatch's detector (not lloyd's "5 consecutive GCs"
-   * rule; tune it with `require('leakwatch').configure({ leak })`). */
-  on(event: 'leak', listener: (info: memwatchNext.LeakInformation) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: 'stats', listener: (stats: memwatchNext.StatsInformation) => void): this;
-  once(event: 'leak', listener: (info: memwatchNext.LeakInformation) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
-  addListener(event: 'stats', listener: (stats: memwatchNext.StatsInformation) => void): this;
-  addListener(event: 'leak', listener: (info: memwatchNext.LeakInformation) => void): this;
-  addListener(event: string | symbol, listener: (...args: any[]) => void): this;
+/** The module: an `EventEmitter` whose `stats` are lloyd's eight keys, his definitions. */
+interface MemwatchNext extends CompatEmitter<memwatchNext.StatsInformation> {
   /** The HeapDiff class. */
   HeapDiff: typeof MemwatchNextHeapDiff;
-  /**
-   * One full, synchronous GC.
-   *
-   * @param deadlineMs - memwatch-next's idle deadline; accepted and ignored.
-   */
-  gc(deadlineMs?: number): void;
 }
 
 declare const memwatchNext: MemwatchNext;
@@ -90,16 +61,7 @@ declare namespace memwatchNext {
   type GcStats = StatsInformation;
 
   /** The `leak` payload, lloyd's shape (memwatch-next had only `growth` and `reason`). */
-  interface LeakInformation {
-    /** Estimated start of the growth. */
-    start: Date;
-    /** The GC that raised the alert. */
-    end: Date;
-    /** Growth of the fitted trend over the episode, bytes. */
-    growth: number;
-    /** One line for humans, e.g. `"heap grew 48.2 MB in 3m12s (15.1 MB/min) over 9 full GCs"`. */
-    reason: string;
-  }
+  interface LeakInformation extends CompatLeakInfo {}
 
   /** The type of a listener in `@types/memwatch-next`. */
   type EventCallback = (data: LeakInformation | StatsInformation | Object) => void;
@@ -118,16 +80,7 @@ declare namespace memwatchNext {
   type HeapDiffSnapshot = HeapInfo;
 
   /** One constructor (or memwatch category) whose population changed. */
-  interface HeapDiffDetail {
-    what: string;
-    /** Bytes after minus before. */
-    size_bytes: number;
-    size: string;
-    /** Nodes allocated since the "before" snapshot. */
-    '+': number;
-    /** Nodes freed since the "before" snapshot. */
-    '-': number;
-  }
+  interface HeapDiffDetail extends CompatHeapDiffDetail {}
 
   interface HeapDiffChange {
     size_bytes: number;

@@ -2,11 +2,10 @@
 // node-memwatch or memwatch-next: `leakwatch/memwatch-next`). CommonJS (`export =`); an ESM
 // default import gets the same object, and `HeapDiff` and `gc` are named exports too.
 
-import { EventEmitter } from 'node:events';
+import type { CompatEmitter, CompatHeapDiff, CompatHeapDiffDetail, CompatLeakInfo } from './emitter';
 
 /**
- * @airbnb/node-memwatch's HeapDiff, computed by leakwatch: snapshots walked natively (no
- * recursion, so deep chains do not crash), objects matched by heap-object id.
+ * @airbnb/node-memwatch's HeapDiff, computed by leakwatch.
  *
  * @example
  * ```js
@@ -15,39 +14,14 @@ import { EventEmitter } from 'node:events';
  * const diff = hd.end(); // { before, after, change: { size_bytes, details: [{ what, '+', '-' }] } }
  * ```
  */
-declare class MemwatchHeapDiff {
-  /** Takes the "before" heap snapshot (blocks the thread while V8 takes it). */
-  constructor();
-  /**
-   * Takes the "after" snapshot and compares.
-   *
-   * @throws Error (`code` `'ERR_LEAKWATCH_HEAPDIFF_ENDED'`, memwatch's message
-   *   "attempt to end() a HeapDiff that was already ended") when called a second time.
-   */
-  end(): memwatch.HeapDiffResult;
-}
+declare class MemwatchHeapDiff extends CompatHeapDiff<memwatch.HeapDiffResult> {}
 
 type MemwatchHeapDiffClass = MemwatchHeapDiff;
 
-/** The module: an `EventEmitter` with memwatch's `stats` and `leak` events. */
-interface Memwatch extends EventEmitter {
-  /** After each full GC: heap statistics in @airbnb/node-memwatch's keys and units. */
-  on(event: 'stats', listener: (stats: memwatch.Stats) => void): this;
-  /** Sustained heap growth, detected by leakwatch's detector (with its production defaults;
-   * tune them with `require('leakwatch').configure({ leak })`). */
-  on(event: 'leak', listener: (info: memwatch.LeakInfo) => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: 'stats', listener: (stats: memwatch.Stats) => void): this;
-  once(event: 'leak', listener: (info: memwatch.LeakInfo) => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
+/** The module: an `EventEmitter` whose `stats` are in @airbnb/node-memwatch's keys and units. */
+interface Memwatch extends CompatEmitter<memwatch.Stats> {
   /** The HeapDiff class. */
   HeapDiff: typeof MemwatchHeapDiff;
-  /**
-   * One full, synchronous GC without `--expose-gc`.
-   *
-   * @param deadlineMs - memwatch's idle deadline; accepted and ignored.
-   */
-  gc(deadlineMs?: number): void;
 }
 
 declare const memwatch: Memwatch;
@@ -118,16 +92,7 @@ declare namespace memwatch {
   }
 
   /** The `leak` payload, lloyd's node-memwatch shape. */
-  interface LeakInfo {
-    /** Estimated start of the growth. */
-    start: Date;
-    /** The GC that raised the alert. */
-    end: Date;
-    /** Growth of the fitted trend over the episode, bytes. */
-    growth: number;
-    /** One line for humans, e.g. `"heap grew 48.2 MB in 3m12s (15.1 MB/min) over 9 full GCs"`. */
-    reason: string;
-  }
+  interface LeakInfo extends CompatLeakInfo {}
 
   /** Totals of one snapshot. */
   interface HeapTotals {
@@ -137,18 +102,8 @@ declare namespace memwatch {
     size: string;
   }
 
-  /** One constructor (or memwatch category: `Array`, `String`, `Code`, `Closure`, `RegExp`,
-   * `Number`, `Native`) whose population changed. */
-  interface HeapDiffDetail {
-    what: string;
-    /** Bytes after minus before. */
-    size_bytes: number;
-    size: string;
-    /** Nodes allocated since the "before" snapshot. */
-    '+': number;
-    /** Nodes freed since the "before" snapshot. */
-    '-': number;
-  }
+  /** One constructor (or memwatch category) whose population changed. */
+  interface HeapDiffDetail extends CompatHeapDiffDetail {}
 
   /** `HeapDiff.end()`'s result. `details` is sorted by growth, largest first. */
   interface HeapDiffResult {

@@ -9,7 +9,7 @@
 // the detector in Rust decides what a leak is, this only remembers what it said.
 
 const { performance } = require('node:perf_hooks');
-const { typeError } = require('../options');
+const { error, typeError } = require('../errors');
 
 const DEFAULT_SUSPECTED_FOR_MS = 60 * 60 * 1000;
 
@@ -64,23 +64,16 @@ function suspectedForMs(value, name) {
   return value;
 }
 
-/** An Error with a stable `code`. */
-function codedError(message, code) {
-  const err = new Error(message);
-  err.code = code;
-  return err;
-}
-
 /** `require(name)` of an optional peer dependency, with an error that says what to install. */
 function requirePeer(name, entry) {
   try {
     return require(name);
   } catch (err) {
     if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(`'${name}'`)) {
-      throw codedError(`${entry} needs ${name}, an optional peer dependency of leakwatch: npm install ${name}`, 'ERR_LEAKWATCH_MISSING_PEER');
+      throw error(`${entry} needs ${name}, an optional peer dependency of leakwatch: npm install ${name}`, 'ERR_LEAKWATCH_MISSING_PEER');
     }
     throw err;
   }
 }
 
-module.exports = { DEFAULT_SUSPECTED_FOR_MS, GC_KIND, LeakState, codedError, requirePeer, suspectedForMs };
+module.exports = { DEFAULT_SUSPECTED_FOR_MS, GC_KIND, LeakState, requirePeer, suspectedForMs };

@@ -6,8 +6,9 @@
 
 const leakwatch = require('../index.js');
 const { version } = require('../../package.json');
-const { GC_KIND, LeakState, codedError, requirePeer, suspectedForMs } = require('./metrics-leak-state');
-const { checkShape, snapshot, typeError } = require('../options');
+const { GC_KIND, LeakState, requirePeer, suspectedForMs } = require('./metrics-leak-state');
+const { error, typeError } = require('../errors');
+const { checkShape, snapshot } = require('../options');
 
 const api = requirePeer('@opentelemetry/api', 'leakwatch/otel');
 
@@ -69,7 +70,7 @@ function checkOptions(options = {}) {
 function register(options) {
   const { meter, heapSpaces, holdMs } = checkOptions(options);
   if (registeredMeters.has(meter)) {
-    throw codedError(
+    throw error(
       'leakwatch/otel: already registered on this meter (call the function register() returned to unregister first)',
       'ERR_LEAKWATCH_ALREADY_REGISTERED',
     );

@@ -5,8 +5,9 @@
 // `nodejs_heap_size_used_bytes` is sampled at scrape time, these are read right after a GC.
 
 const leakwatch = require('../index.js');
-const { GC_KIND, LeakState, codedError, requirePeer, suspectedForMs } = require('./metrics-leak-state');
-const { checkShape, snapshot, typeError } = require('../options');
+const { GC_KIND, LeakState, requirePeer, suspectedForMs } = require('./metrics-leak-state');
+const { error, invalidType, typeError } = require('../errors');
+const { checkShape, snapshot } = require('../options');
 
 const client = requirePeer('prom-client', 'leakwatch/prometheus');
 
@@ -35,7 +36,7 @@ function checkOptions(options = {}) {
       throw typeError(`${name}.gcPauseBuckets must be a non-empty array of increasing positive numbers (seconds)`, 'ERR_LEAKWATCH_INVALID_TYPE');
     }
   } else if (buckets !== undefined) {
-    throw typeError(`${name}.gcPauseBuckets must be an array of seconds (got ${typeof buckets})`, 'ERR_LEAKWATCH_INVALID_TYPE');
+    throw invalidType(`${name}.gcPauseBuckets`, 'an array of seconds', buckets);
   }
   // checkShape knows no arrays: the buckets are checked above.
   checkShape(buckets === undefined ? options : { ...options, gcPauseBuckets: undefined }, SCHEMA, name);
@@ -62,7 +63,7 @@ function register(registry = client.register, options) {
   const names = Object.fromEntries(Object.entries(METRIC_NAMES).map(([k, n]) => [k, prefix + n]));
   for (const name of Object.values(names)) {
     if (registry.getSingleMetric(name)) {
-      throw codedError(
+      throw error(
         `leakwatch/prometheus: the registry already has a metric named ${name} ` +
           '(register() was already called on it: call the function it returned to unregister first)',
         'ERR_LEAKWATCH_ALREADY_REGISTERED',

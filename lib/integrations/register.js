@@ -12,7 +12,6 @@
 
 const LOG_FORMATS = ['json', 'pretty', 'off'];
 const BOOLEAN = { 1: true, true: true, yes: true, on: true, 0: false, false: false, no: false, off: false, '': false };
-const MB = 1024 * 1024;
 
 // One preload per thread, however many times it is required (-r and --import together).
 const LOADED = Symbol.for('leakwatch.register');
@@ -56,7 +55,7 @@ function readEnv(env) {
   return settings;
 }
 
-const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
+const { mb } = require('../format');
 const thread = (threadId) => (threadId === 0 ? '' : ` thread ${threadId}`);
 
 function formatters(threadId) {
