@@ -25,6 +25,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 const { ClassicRule } = require('./classic-rule');
+const { mb } = require('../lib/format');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -132,7 +133,6 @@ function fmtMs(ms, sign = true) {
   return (ms < 0 ? '-' : sign ? '+' : '') + body;
 }
 
-const fmtMB = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 function printTable(rows, markdown) {
   if (markdown) {
@@ -338,7 +338,7 @@ async function runLive(evalDir, opts) {
     const info = r.leakEvents && r.leakEvents.length ? r.leakEvents[0].info : null;
     const detail =
       info && typeof info === 'object'
-        ? `${fmtMB(Number(info.growthRateBytesPerMinute))}/min, ${fmtMB(Number(info.growthBytes))}, ${info.samples}`
+        ? `${mb(Number(info.growthRateBytesPerMinute))}/min, ${mb(Number(info.growthBytes))}, ${info.samples}`
         : '-';
     rows.push([
       r.workload,
