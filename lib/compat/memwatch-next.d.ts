@@ -35,7 +35,7 @@ declare namespace memwatchNext {
   type HeapDiff = MemwatchNextHeapDiffClass;
 
   /** The `stats` payload: lloyd's keys, enumerable, in his order, with his definitions (the
-   * running averages of the post-GC heap over full GCs; see the README). */
+   * running averages of the post-GC heap over full GCs; see docs/migrating-from-memwatch.md). */
   interface StatsInformation {
     /** Full (mark-sweep-compact) GCs seen while a `stats` listener was attached. */
     num_full_gc: number;

@@ -6,5 +6,5 @@
 //   import 'leakwatch/register';   // first import of an entry point, same effect
 //
 // LEAKWATCH_LOG=json|pretty|off, LEAKWATCH_STATS=1, LEAKWATCH_OPTIONS (JSON for
-// leakwatch.configure), LEAKWATCH_SNAPSHOT_DIR. See the README, "Zero-code preload".
+// leakwatch.configure), LEAKWATCH_SNAPSHOT_DIR. See docs/integrations.md, "Zero-code preload".
 export {};
