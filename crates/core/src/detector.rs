@@ -51,6 +51,7 @@
 use std::collections::VecDeque;
 
 use crate::error::Error;
+use crate::format::{format_bytes, format_duration, format_eta};
 use crate::trend;
 
 /// Most samples kept (16 KiB): with a full GC every 2 s this still spans 34 minutes, enough for
@@ -880,72 +881,11 @@ fn check_number(name: &str, value: f64) -> Result<(), Error> {
     Ok(())
 }
 
-/// Bytes in binary units labelled B/KB/MB/GB/TB (1 MB = 1024² bytes, as the eval suite and
-/// memwatch do), one decimal: "48.2 MB", "-3.0 MB", "5.6 GB". Non-finite input gives "?".
-pub fn format_bytes(bytes: f64) -> String {
-    if !bytes.is_finite() {
-        return "?".to_string();
-    }
-    let sign = if bytes < 0.0 { "-" } else { "" };
-    let abs = bytes.abs();
-    if abs < 1024.0 {
-        return format!("{sign}{abs:.0} B");
-    }
-    let units = ["KB", "MB", "GB", "TB", "PB"];
-    let mut value = abs / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < units.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{sign}{value:.1} {}", units[unit])
-}
-
-/// A time-to-limit estimate in words: "~40 s", "~6 min", "~3 h", "~12 d".
-pub fn format_eta(ms: f64) -> String {
-    if !ms.is_finite() {
-        return "?".to_string();
-    }
-    let s = ms.max(0.0) / 1000.0;
-    if s < 90.0 {
-        format!("~{:.0} s", s)
-    } else if s < 90.0 * 60.0 {
-        format!("~{:.0} min", s / 60.0)
-    } else if s < 48.0 * 3600.0 {
-        format!("~{:.0} h", s / 3600.0)
-    } else {
-        format!("~{:.0} d", s / 86_400.0)
-    }
-}
-
-/// Durations as "850ms", "45s", "3m12s", "1h02m", "2d03h". Non-finite input gives "?".
-pub fn format_duration(ms: f64) -> String {
-    if !ms.is_finite() {
-        return "?".to_string();
-    }
-    let sign = if ms < 0.0 { "-" } else { "" };
-    let ms = ms.abs();
-    if ms < 1000.0 {
-        return format!("{sign}{ms:.0}ms");
-    }
-    let secs = (ms / 1000.0).round() as u64;
-    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    if d > 0 {
-        format!("{sign}{d}d{h:02}h")
-    } else if h > 0 {
-        format!("{sign}{h}h{m:02}m")
-    } else if m > 0 {
-        format!("{sign}{m}m{s:02}s")
-    } else {
-        format!("{sign}{s}s")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    use crate::sim::*;
+    use crate::test_support::sim::*;
 
     /// leak-fast-few-gcs: a startup GC at 5 MB, then full GCs 7-13 s apart while the floor rises
     /// ~0.65 MB/s (little else is promoted), GC-to-GC noise ±0.3 MB.
@@ -1085,10 +1025,6 @@ mod tests {
             (None, None)
         );
         assert!(r.reason.ends_with("full GCs"), "{}", r.reason);
-        assert_eq!(format_eta(40_000.0), "~40 s");
-        assert_eq!(format_eta(360_000.0), "~6 min");
-        assert_eq!(format_eta(3.0 * 3_600_000.0), "~3 h");
-        assert_eq!(format_eta(12.0 * 86_400_000.0), "~12 d");
     }
 
     #[test]
@@ -1389,7 +1325,6 @@ mod tests {
         assert!((r.end_used_heap_size - s[*i].1).abs() < 1e-3);
         assert!(r.baseline_bytes >= 5e9 && r.start_used_heap_size >= 5e9);
         assert!(r.reason.contains("MB/min"), "{}", r.reason);
-        assert_eq!(format_bytes(5e9), "4.7 GB");
     }
 
     #[test]
@@ -1402,7 +1337,6 @@ mod tests {
             assert_eq!(d.update(t, y).expect("valid"), None);
             assert!(!d.suspected());
         }
-        assert_eq!(format_bytes(-3.0 * MB), "-3.0 MB");
     }
 
     #[test]
@@ -1597,67 +1531,5 @@ mod tests {
             let flat = sim(every, every * 400.0, noise, seed, move |_| base);
             assert!(replay(&flat).is_empty(), "seed {seed}: flat");
         }
-    }
-
-    /// Tuning aid: false alarms over many random non-leaks and latency over random leaks.
-    #[test]
-    #[ignore]
-    fn tuning_sweep() {
-        let (mut fp, mut missed, mut late) = (0, 0, 0);
-        let n = 300u64;
-        for seed in 0..n {
-            let mut rng = Rng::new(seed + 1000);
-            let base = (10.0 + 200.0 * rng.next()) * MB;
-            let noise = (0.3 + 3.0 * rng.next()) * MB;
-            let every = 1.0 + 30.0 * rng.next();
-            let fill = 60.0 * rng.next() * MB;
-            let tau = every * (1.0 + 6.0 * rng.next());
-            let s = sim(every, every * 300.0, noise, seed, move |t| {
-                base + fill * (1.0 - (-t / tau).exp())
-            });
-            if !replay(&s).is_empty() {
-                fp += 1;
-                println!("FP seed {seed} base {:.0} noise {:.1} every {every:.1} fill {:.1} tau/every {:.1}", base / MB, noise / MB, fill / MB, tau / every);
-            }
-            let rate = (1.0 + 59.0 * rng.next()) * 4.0 / every; // MB/min, scaled with GC spacing
-            let rate = rate.clamp(1.0, 60.0);
-            let budget = (3.0 * (30.0 / rate).powf(0.558)).clamp(2.0, 25.0) * 60.0;
-            let s = sim(every, budget * 2.0 + 120.0, noise, seed, move |t| {
-                base + t / 60.0 * rate * MB
-            });
-            match first_fire_s(&s) {
-                None => {
-                    missed += 1;
-                    println!(
-                        "MISS seed {seed} rate {rate:.1} noise {:.1} every {every:.1} base {:.0}",
-                        noise / MB,
-                        base / MB
-                    )
-                }
-                Some(f) if f > budget + every && budget / every >= 20.0 => {
-                    late += 1;
-                    println!("LATE seed {seed} rate {rate:.1} noise {:.1} every {every:.1} base {:.0}: {f:.0}s > {budget:.0}s", noise / MB, base / MB)
-                }
-                _ => {}
-            }
-        }
-        println!("false alarms {fp}/{n}, missed {missed}/{n}, late {late}/{n}");
-    }
-
-    #[test]
-    fn formats_bytes_and_durations_for_humans() {
-        assert_eq!(format_bytes(512.0), "512 B");
-        assert_eq!(format_bytes(48.2 * MB), "48.2 MB");
-        assert_eq!(format_bytes(1536.0), "1.5 KB");
-        assert_eq!(format_bytes(f64::NAN), "?");
-        assert_eq!(format_duration(850.0), "850ms");
-        assert_eq!(format_duration(45_000.0), "45s");
-        assert_eq!(format_duration(192_000.0), "3m12s");
-        assert_eq!(format_duration(3_720_000.0), "1h02m");
-        assert_eq!(
-            format_duration(2.0 * 86_400_000.0 + 3.0 * 3_600_000.0),
-            "2d03h"
-        );
-        assert_eq!(format_duration(-45_000.0), "-45s");
     }
 }
