@@ -875,10 +875,13 @@ impl LeakDetector {
     /// The steps of the module docs, in their order, on the window's points.
     fn evaluate_with(&self, sc: &mut Scratch) -> Option<Evidence> {
         self.stat_points(sc)?;
-        let k = episode_onset(&sc.t, &sc.y, &mut sc.floor); // 1.
-        let fast = self.fast_rule(); // the few-GCs rule
+        // 1. onset.
+        let k = episode_onset(&sc.t, &sc.y, &mut sc.floor);
+        // The few-GCs rule.
+        let fast = self.fast_rule();
         if sc.t.len() - k < FAST_SAMPLES && !fast {
-            return self.early_suspicion(sc); // 6., on a young episode
+            // 6. suspicion, on an episode still too short for the statistics.
+            return self.early_suspicion(sc);
         }
         let Scratch {
             first,
@@ -904,33 +907,37 @@ impl LeakDetector {
         let floor_now = ey[m - tail..].iter().copied().fold(f64::INFINITY, f64::min);
         let threshold = self.growth_threshold(baseline);
 
+        // 2. trend test, with the autocorrelation rule's effective-sample-size factor, on the
+        // episode and its recent half.
         let half = m / 2;
-        let (all, recent_mk) = trend::MannKendall::run(ey, m - half, mk); // 2.
-        let z = all.z(trend::autocorrelation_variance_factor(et, ey, resid)); // autocorrelation
+        let (all, recent_mk) = trend::MannKendall::run(ey, m - half, mk);
+        let z = all.z(trend::autocorrelation_variance_factor(et, ey, resid));
         let significant = all.s > 0 && z >= self.z_crit;
-        let suspect = self.suspicion(&all, z, floor_now - baseline, threshold); // 6.
-                                                                                // Theil–Sen (the costly part) only once the rank test has passed.
+        // 6. suspicion.
+        let suspect = self.suspicion(&all, z, floor_now - baseline, threshold);
+        // 2. Theil–Sen slope (the costly part) only once the rank test has passed; then the
+        // autocorrelation rule's random walk and 3. the deceleration check.
         let (slope, trending) = if significant || fast {
-            let slope = trend::theil_sen_slope_sub(et, ey, TS_POINTS, slopes); // 2.
+            let slope = trend::theil_sen_slope_sub(et, ey, TS_POINTS, slopes);
             let steady = slope > 0.0
-                && self.beats_a_random_walk(y, slope * (et[m - 1] - et[0]), m) // autocorrelation
-                && self.still_rising(et, ey, &recent_mk, slopes, resid); // 3.
+                && self.beats_a_random_walk(y, slope * (et[m - 1] - et[0]), m)
+                && self.still_rising(et, ey, &recent_mk, slopes, resid);
             (slope, (significant && steady) || fast)
         } else {
             (0.0, false)
         };
         let growth = slope * span_ms;
         let fitted_now = fitted_now(et, ey, slope, floor_now, resid);
-        // Counted in full GCs (raw samples), not in bucketed points.
+
+        // 4. thresholds, and the rule whose evidence is met. Counted in full GCs (raw
+        // samples), not in bucketed points.
         let samples = self.window.len() - start;
-        let enough =
-            trending && self.enough_growth(growth, floor_now - baseline, samples, threshold); // 4.
         let rule = if fast {
             Some("fast")
-        } else if !enough {
+        } else if !trending || !self.enough_growth(growth, floor_now - baseline, samples, threshold)
+        {
             None
         } else if self.enough_evidence(samples, span_ms) {
-            // 4.
             Some("trend")
         } else if self.limit_rule(samples, span_ms, fitted_now, slope) {
             Some("limit")
