@@ -39,8 +39,8 @@ class Leakwatch extends EventEmitter {
     this.configure = this.configure.bind(this);
     this.gc = this.gc.bind(this);
     this.writeSnapshot = this.writeSnapshot.bind(this);
-    // Monitoring follows the listeners: it starts with the first `stats`/`leak`/`leakEnd` listener
-    // and the GC callbacks are removed when the last one goes.
+    // Monitoring follows the listeners: it starts with the first `stats`/`leak`/`leakEnd`
+    // listener and the GC callbacks are removed when the last one goes.
     this.#watchListeners();
   }
 
@@ -69,7 +69,8 @@ class Leakwatch extends EventEmitter {
   /** Validates and applies options; returns the effective options. Nothing changes on error. */
   configure(options = {}) {
     // Validate and use one snapshot: a getter must not pass the checks and then hand over
-    // something else (a non-boolean reaching the native monitor would break every later listener change).
+    // something else (a non-boolean reaching the native monitor would break every later
+    // listener change).
     options = snapshot(options);
     checkShape(options, MONITOR_OPTIONS, 'leakwatch.configure options');
     const next = { ...this.#evidence };
