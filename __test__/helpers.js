@@ -3,6 +3,7 @@
 
 const { spawn } = require('node:child_process');
 const path = require('node:path');
+const assert = require('node:assert/strict');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -87,6 +88,43 @@ async function provokeLeak(leakwatch) {
   return report;
 }
 
+/** A real leak episode from start to end: grows the heap with full GCs until the live detector
+ * (small `leak` options) reports, awaits `whileLeaking(report)`, then stops growing and runs
+ * full GCs (apart enough not to be one burst) until `leakEnd`. Restores the detector options
+ * afterwards. Resolves with `{ report, end }`, each null when it did not come. */
+async function provokeLeakThatEnds(leakwatch, whileLeaking = async () => {}) {
+  const defaults = leakwatch.options.leak;
+  // A real growth threshold (2 MiB, ~3 steps of the leak below): the few KB a quiet process
+  // still adds per GC must not count as growth once the leak stops.
+  leakwatch.configure({ leak: { minSamples: 6, minDurationMs: 0, minGrowthBytes: 2 * 1024 * 1024, minGrowthPercent: 0 } });
+  const retained = [];
+  let report = null;
+  let end = null;
+  const onLeak = (r) => (report ??= r);
+  const onEnd = (e) => (end ??= e);
+  leakwatch.on('leak', onLeak);
+  leakwatch.on('leakEnd', onEnd);
+  try {
+    for (let n = 0; report === null && n < 150; n++) {
+      retained.push(Array.from({ length: 20_000 }, (_, i) => ({ i, n })));
+      leakwatch.gc();
+      await sleep(5);
+    }
+    if (report === null) return { report, end };
+    await whileLeaking(report);
+    for (let n = 0; end === null && n < 400; n++) {
+      leakwatch.gc();
+      await sleep(30);
+    }
+  } finally {
+    leakwatch.off('leak', onLeak);
+    leakwatch.off('leakEnd', onEnd);
+    leakwatch.configure({ leak: defaults });
+  }
+  assert.ok(retained.length > 0); // kept alive until the end
+  return { report, end };
+}
+
 /** A `node -e` script that requires `entry` as if `hidden` were not installed, and prints the
  * error's code and message (for the optional-peer-dependency tests). */
 function requireWithoutScript(entry, hidden) {
@@ -100,4 +138,4 @@ function requireWithoutScript(entry, hidden) {
     try { require(${JSON.stringify(entry)}); } catch (err) { console.log(err.code, err.message); }`;
 }
 
-module.exports = { ROOT, runProcess, runNode, nextEvent, sleep, settle, provokeLeak, requireWithoutScript };
+module.exports = { ROOT, runProcess, runNode, nextEvent, sleep, settle, provokeLeak, provokeLeakThatEnds, requireWithoutScript };

@@ -107,14 +107,31 @@ declare class Leakwatch extends EventEmitter {
    */
   gc(): void;
 
-  /** `true` while the native GC callbacks are installed, i.e. while at least one `stats` or
-   * `leak` listener is attached. */
+  /** `true` while the native GC callbacks are installed, i.e. while at least one `stats`,
+   * `leak` or `leakEnd` listener is attached. */
   get monitoring(): boolean;
 
   /**
+   * Where the current growth episode stands, as the detector (in Rust) decided it at the
+   * latest delivered full GC:
+   * - `'none'`: no episode;
+   * - `'suspected'`: the heap's post-GC floor trends towards a new high at a lower bar than an
+   *   alert's (this is when `diffOnLeak` takes its "before" picture); no `leak` report yet;
+   * - `'leaking'`: a `leak` report was emitted and its episode has not ended: from `leak` to
+   *   `leakEnd`.
+   *
+   * Starts at `'none'` when monitoring starts and when `configure({ leak })` replaces the
+   * detector (the episode is then forgotten, without a `leakEnd`).
+   */
+  get leakState(): leakwatch.LeakState;
+
+  /** `leakState !== 'none'`: a growth episode is suspected or a leak report stands. */
+  get suspected(): boolean;
+
+  /**
    * Listens for `stats` (after each full GC, and after minor GCs with
-   * {@link leakwatch.LeakwatchOptions.includeMinorGc}) or `leak` (sustained heap growth).
-   * Adding the first such listener starts monitoring.
+   * {@link leakwatch.LeakwatchOptions.includeMinorGc}), `leak` (sustained heap growth) or
+   * `leakEnd` (its episode is over). Adding the first such listener starts monitoring.
    */
   on<K extends keyof leakwatch.LeakwatchEvents>(event: K, listener: (...args: leakwatch.LeakwatchEvents[K]) => void): this;
   /** Any other event, as on a plain `EventEmitter`. */
@@ -202,9 +219,19 @@ declare class LeakDetector {
    */
   update(sample: leakwatch.PostGcSample): leakwatch.LeakReport | null;
 
-  /** `true` while a growth episode is suspected (the trend is significant but the thresholds
-   * are not all met yet) or an alert was raised and the heap is still growing. */
+  /** The episode's state after the latest sample, as {@link Leakwatch.leakState} of the live
+   * monitor: `'none'`, `'suspected'` (no report yet) or `'leaking'` (from a report until its
+   * episode ends). */
+  get leakState(): leakwatch.LeakState;
+
+  /** `leakState !== 'none'`: a growth episode is suspected or a leak report stands. */
   get suspected(): boolean;
+
+  /** The end of a leaking episode when the latest {@link LeakDetector.update} ended one
+   * (exactly when the live monitor would emit `leakEnd` for that sample), else `null`; its
+   * timestamps are in the time base of the samples given. `update()` itself returns only
+   * reports. */
+  get episodeEnd(): leakwatch.LeakEnd | null;
 
   /** The effective options, defaults filled in (a fresh copy on every read). */
   get options(): Required<leakwatch.DetectorOptions>;
@@ -701,6 +728,47 @@ declare namespace leakwatch {
     stats: [stats: GcStats];
     /** When sustained heap growth is detected. */
     leak: [report: LeakReport];
+    /** When the episode of a `leak` report is over: the heap's floor has shown no growth
+     * trend for `minSamples` full GCs. Once per episode, after its last `leak`. */
+    leakEnd: [end: LeakEnd];
+  }
+
+  /** {@link Leakwatch.leakState}: `'none'`, `'suspected'` or `'leaking'`. */
+  type LeakState = 'none' | 'suspected' | 'leaking';
+
+  /**
+   * The `leakEnd` event payload (and {@link LeakDetector.episodeEnd}): a leaking episode is
+   * over, what closes the page its `leak` report opened. From the live monitor, timestamps
+   * are epoch ms (as in {@link LeakReport}); from {@link LeakDetector}, they are in the time
+   * base of the samples given.
+   */
+  interface LeakEnd {
+    /** When the sample that ended the episode was taken, ms. */
+    timestamp: number;
+    /** The episode's estimated start (its first report's `startTimestamp`), ms. */
+    startTimestamp: number;
+    /** Its first report's `timestamp`, ms. */
+    firstAlertTimestamp: number;
+    /** Its last report's `timestamp`, ms. */
+    lastAlertTimestamp: number;
+    /** From `startTimestamp` to `timestamp`, ms. */
+    durationMs: number;
+    /** The episode number of its reports, 1-based. */
+    episode: number;
+    /** Reports raised in the episode (the first alert and re-alerts). */
+    alerts: number;
+    /** Full GCs in a row without a growth trend that ended it ({@link DetectorOptions.minSamples}). */
+    quietSamples: number;
+    /** The post-GC floor at the start of the episode (its first report's `baselineBytes`). */
+    baselineBytes: number;
+    /** The post-GC floor now minus `baselineBytes`: what the episode left behind (negative when
+     * the heap came back below it). */
+    growthBytes: number;
+    /** The heap used after the GC that ended it. */
+    endUsedHeapSize: number;
+    /** One line for humans, e.g. `"heap stopped growing: no growth trend over the last 16 full
+     * GCs; episode 1 (2 alerts) lasted 7m00s, the floor is 149.3 MB above its baseline"`. */
+    reason: string;
   }
 
   /**

@@ -10,11 +10,10 @@ const { MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix } = r
 const evidence = require('./evidence');
 const { oldGenerationLimit } = require('./old-generation-limit');
 
-const MONITORED = ['stats', 'leak'];
+const MONITORED = ['stats', 'leak', 'leakEnd'];
 let created = false;
 
 class Leakwatch extends EventEmitter {
-  #settings = { includeMinorGc: false, heapSpaces: false };
   #leak = binding.detectorDefaults();
   #running = false;
   // Evidence for `leak` reports (lib/evidence.js): opt-in, because snapshots pause the thread.
@@ -40,8 +39,8 @@ class Leakwatch extends EventEmitter {
     this.configure = this.configure.bind(this);
     this.gc = this.gc.bind(this);
     this.writeSnapshot = this.writeSnapshot.bind(this);
-    // Monitoring follows the listeners: it starts with the first `stats`/`leak` listener
-    // and the GC callbacks are removed when the last one goes.
+    // Monitoring follows the listeners: it starts with the first `stats`/`leak`/`leakEnd`
+    // listener and the GC callbacks are removed when the last one goes.
     this.#watchListeners();
   }
 
@@ -58,11 +57,11 @@ class Leakwatch extends EventEmitter {
     if (!this.listeners('removeListener').includes(this.#onRemoveListener)) this.on('removeListener', this.#onRemoveListener);
   }
 
-  /** As EventEmitter's; monitoring stops when no `stats`/`leak` listener is left. */
+  /** As EventEmitter's; monitoring stops when no `stats`/`leak`/`leakEnd` listener is left. */
   removeAllListeners(...args) {
     super.removeAllListeners(...args);
     // EventEmitter's removeAllListeners() also drops the two hooks above: without them a later
-    // `stats`/`leak` listener would never start monitoring again.
+    // `stats`/`leak`/`leakEnd` listener would never start monitoring again.
     this.#watchListeners();
     return this;
   }
@@ -70,7 +69,8 @@ class Leakwatch extends EventEmitter {
   /** Validates and applies options; returns the effective options. Nothing changes on error. */
   configure(options = {}) {
     // Validate and use one snapshot: a getter must not pass the checks and then hand over
-    // something else (a non-boolean in #settings would break every later listener change).
+    // something else (a non-boolean reaching the native monitor would break every later
+    // listener change).
     options = snapshot(options);
     checkShape(options, MONITOR_OPTIONS, 'leakwatch.configure options');
     const next = { ...this.#evidence };
@@ -96,9 +96,8 @@ class Leakwatch extends EventEmitter {
         throw withPrefix(err, 'leak.');
       }
     }
-    for (const key of ['includeMinorGc', 'heapSpaces']) {
-      if (options[key] !== undefined) this.#settings[key] = options[key];
-    }
+    // Held once, by the native monitor (absent fields stay as they are).
+    binding.monitorConfigure({ includeMinorGc: options.includeMinorGc, heapSpaces: options.heapSpaces });
     this.#leak = leak;
     this.#evidence = next;
     // A new detector starts over, and so does its episode.
@@ -110,7 +109,8 @@ class Leakwatch extends EventEmitter {
   /** The effective options. */
   get options() {
     const { diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap } = this.#evidence;
-    return { ...this.#settings, diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap && { ...snap }, leak: { ...this.#leak } };
+    const { includeMinorGc, heapSpaces } = binding.monitorConfigure({});
+    return { includeMinorGc, heapSpaces, diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap && { ...snap }, leak: { ...this.#leak } };
   }
 
   /** Writes a Chrome DevTools heap snapshot of this thread's heap and returns its absolute
@@ -149,12 +149,25 @@ class Leakwatch extends EventEmitter {
     return this.#running;
   }
 
+  /** The detector's episode state, as of the latest delivered GC: 'none', 'suspected' (a
+   * growth episode is suspected, no report yet) or 'leaking' (from `leak` to `leakEnd`). The
+   * native monitor decides it; it starts at 'none' when monitoring starts or the `leak`
+   * options change. */
+  get leakState() {
+    return binding.monitorLeakState();
+  }
+
+  /** `leakState !== 'none'`. */
+  get suspected() {
+    return this.leakState !== 'none';
+  }
+
   // `adding` is the event of a listener about to be added (newListener fires before it is).
   #sync(adding) {
     const count = (event) => this.listenerCount(event) + (event === adding ? 1 : 0);
     const wantStats = count('stats') > 0;
-    const want = wantStats || count('leak') > 0;
-    binding.monitorConfigure(this.#settings.includeMinorGc, this.#settings.heapSpaces, wantStats);
+    const want = wantStats || count('leak') > 0 || count('leakEnd') > 0;
+    binding.monitorConfigure({ wantStats });
     if (want && !this.#running) {
       binding.monitorStart((batch) => this.#deliver(batch));
       this.#running = true;
@@ -168,18 +181,24 @@ class Leakwatch extends EventEmitter {
 
   // JS thread, called by the native side with one batch. A throwing listener surfaces as an
   // uncaught exception, as with any EventEmitter, without losing the rest of the batch.
-  #deliver({ stats, leaks, suspected }) {
+  #deliver({ stats, leaks, ends, state }) {
     binding.monitorBatchReceived();
     for (const s of stats) this.#emitSafely('stats', s);
+    // The evidence follows the detector's state: a "before" picture while it is not 'none'.
+    const suspected = state !== 'none';
     const { diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap } = this.#evidence;
     // Snapshots are taken here, after the native side released its locks; the GCs they run
     // are queued like any other and arrive in a later batch (genuine post-GC sizes).
     if (diffOnLeak && leaks.length === 0) this.#diff.suspicion(suspected, diffMaxHeapBytes, snapshotBudgetMs, diffMinIntervalMs);
+    let end = 0;
     for (const l of leaks) {
+      // In episode order: an episode's end before a later episode's reports.
+      while (end < ends.length && ends[end].episode < l.episode) this.#emitSafely('leakEnd', ends[end++]);
       if (diffOnLeak) Object.assign(l, this.#diff.onLeak(diffMaxHeapBytes));
       if (snap) Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize, snapshotBudgetMs));
       this.#emitSafely('leak', l);
     }
+    while (end < ends.length) this.#emitSafely('leakEnd', ends[end++]);
     if (!suspected) this.#diff.quiet(diffMinIntervalMs);
   }
 

@@ -38,9 +38,22 @@ class LeakDetector {
     return this.#native.update(timestamp, usedHeapSize, heapSizeLimit) ?? null;
   }
 
-  /** True while a growth episode is suspected or in progress. */
+  /** The episode's state after the latest sample, as the live monitor's `leakState`:
+   * 'none', 'suspected' (no report yet) or 'leaking' (from a report to its episode's end). */
+  get leakState() {
+    return this.#native.state;
+  }
+
+  /** `leakState !== 'none'`. */
   get suspected() {
-    return this.#native.suspected;
+    return this.leakState !== 'none';
+  }
+
+  /** The `leakEnd` payload when the latest update() ended a leaking episode (the live monitor
+   * would emit `leakEnd` for that sample), else null. update() itself still returns only the
+   * report. */
+  get episodeEnd() {
+    return this.#native.episodeEnd ?? null;
   }
 
   /** The effective options, defaults filled in. */

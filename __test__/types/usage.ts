@@ -81,6 +81,37 @@ leakwatch.on('stats', onLeak);
 // @ts-expect-error nor can off() remove one as a stats listener
 leakwatch.off('stats', onLeak);
 
+// The episode state and its end.
+const onLeakEnd = (e: leakwatch.LeakEnd): void => {
+  const numbers: number[] = [
+    e.timestamp,
+    e.startTimestamp,
+    e.firstAlertTimestamp,
+    e.lastAlertTimestamp,
+    e.durationMs,
+    e.episode,
+    e.alerts,
+    e.quietSamples,
+    e.baselineBytes,
+    e.growthBytes,
+    e.endUsedHeapSize,
+  ];
+  const reason: string = e.reason;
+};
+leakwatch.on('leakEnd', onLeakEnd).once('leakEnd', onLeakEnd).off('leakEnd', onLeakEnd);
+leakwatch.on('leakEnd', (e) => e.growthBytes);
+// @ts-expect-error a leakEnd payload has no growth rate
+leakwatch.on('leakEnd', (e) => e.growthRateBytesPerMinute);
+// @ts-expect-error a leak listener cannot take an episode end
+leakwatch.on('leak', onLeakEnd);
+const state: leakwatch.LeakState = leakwatch.leakState;
+const isSuspected: boolean = leakwatch.suspected;
+if (state === 'leaking' || state === 'suspected' || state === 'none') isSuspected;
+// @ts-expect-error leakState is a closed union
+const badState: leakwatch.LeakState = 'alerted';
+// @ts-expect-error leakState is read-only
+leakwatch.leakState = 'none';
+
 // The generic EventEmitter API still works for other events.
 leakwatch.on('custom', (a: string, b: number) => {}).emit('custom', 'x', 1);
 const dynamic: string = 'stats';
@@ -158,6 +189,10 @@ detector.update(someStats); // a stats payload fits as it is
 detector.update({ timestamp: 2, usedHeapSize: 3e6, heapSizeLimit: 4e9 });
 const timeToLimit: number | null = report === null ? null : report.estimatedTimeToLimitMs;
 const suspected: boolean = detector.suspected;
+const detectorState: leakwatch.LeakState = detector.leakState;
+const end: leakwatch.LeakEnd | null = detector.episodeEnd;
+// @ts-expect-error the end may be null
+detector.episodeEnd.reason;
 const opts: Required<leakwatch.DetectorOptions> = detector.options;
 const allNumbers: number[] = [opts.windowMs, opts.minDurationMs, opts.minSamples, opts.minGrowthBytes, opts.minGrowthPercent, opts.confidence];
 const re: boolean = opts.realert;
@@ -217,7 +252,9 @@ import prometheus = require('leakwatch/prometheus');
 import otel = require('leakwatch/otel');
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import 'leakwatch/register';
-const unregisterProm: prometheus.Unregister = prometheus.register(new promClient.Registry(), { prefix: 'app_', suspectedForMs: 600_000, gcPauseBuckets: [0.01, 0.1] });
+const unregisterProm: prometheus.Unregister = prometheus.register(new promClient.Registry(), { prefix: 'app_', gcPauseBuckets: [0.01, 0.1] });
+// @ts-expect-error suspectedForMs is gone: the gauge follows leakwatch.leakState
+prometheus.register(undefined, { suspectedForMs: 600_000 });
 prometheus.register(promClient.register)();
 prometheus.register()();
 const suspectedName: 'nodejs_leak_suspected' = prometheus.METRIC_NAMES.leakSuspected;
@@ -225,6 +262,8 @@ const suspectedName: 'nodejs_leak_suspected' = prometheus.METRIC_NAMES.leakSuspe
 prometheus.register(undefined, { prefx: 'a_' });
 const unregisterOtel: otel.Unregister = otel.register({ meterProvider: new MeterProvider(), heapSpaces: false });
 otel.register({ meter: new MeterProvider().getMeter('app') });
+// @ts-expect-error suspectedForMs is gone: the gauge follows leakwatch.leakState
+otel.register({ suspectedForMs: 1000 });
 const gcDurationName: 'v8js.gc.duration' = otel.METRIC_NAMES.gcDuration;
 // @ts-expect-error heapSpaces is a boolean
 otel.register({ heapSpaces: 'yes' });

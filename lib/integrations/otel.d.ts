@@ -15,7 +15,7 @@ import type { Meter, MeterProvider } from '@opentelemetry/api';
  * | `v8js.memory.heap.space.physical_size` | ObservableUpDownCounter | `By` | `v8js.heap.space.name` |
  * | `leakwatch.heap.used_after_gc` | ObservableGauge | `By` | |
  * | `leakwatch.heap.growth_rate` | ObservableGauge | `By/s` | |
- * | `leakwatch.leak.suspected` | ObservableGauge | `1` | |
+ * | `leakwatch.leak.suspected` | ObservableGauge | `1` | 1 from a `leak` report until `leakEnd` (`leakwatch.leakState === 'leaking'`), else 0 |
  * | `leakwatch.leak.reports` | Counter | `{report}` | |
  *
  * The `v8js.*` names and attributes are OpenTelemetry's semantic conventions for V8; the heap
@@ -39,10 +39,6 @@ declare namespace otel {
     /** Export the per-space `v8js.memory.heap.*` metrics; turns on leakwatch's `heapSpaces`
      * option (`leakwatch.configure({ heapSpaces: true })`), which they need. Default `true`. */
     heapSpaces?: boolean;
-    /** How long `leakwatch.leak.suspected` stays 1 (and the growth rate non-zero) after the
-     * latest leak report, ms. A leak that keeps growing re-alerts and so keeps it at 1.
-     * Default `3_600_000` (1 h); finite and at least 0. */
-    suspectedForMs?: number;
   }
 
   /** Stops recording and removes the observable callbacks (idempotent). The instruments stay

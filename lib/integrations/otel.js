@@ -6,7 +6,7 @@
 
 const leakwatch = require('../index.js');
 const { version } = require('../../package.json');
-const { GC_KIND, LeakState, requirePeer, suspectedForMs } = require('./metrics-leak-state');
+const { GC_KIND, LeakState, requirePeer } = require('./metrics-leak-state');
 const { error, typeError } = require('../errors');
 const { checkShape, snapshot } = require('../options');
 
@@ -30,7 +30,7 @@ const SPACE_NAME = 'v8js.heap.space.name';
 // The semantic conventions' advice for v8js.gc.duration.
 const GC_DURATION_BUCKETS = [0.01, 0.1, 1, 10];
 
-const SCHEMA = { meterProvider: 'object', meter: 'object', heapSpaces: 'boolean', suspectedForMs: 'number' };
+const SCHEMA = { meterProvider: 'object', meter: 'object', heapSpaces: 'boolean' };
 
 // Meters leakwatch is registered on: a second registration would count every GC twice.
 const registeredMeters = new WeakSet();
@@ -55,7 +55,6 @@ function checkOptions(options = {}) {
   return {
     meter: meter ?? (meterProvider ?? api.metrics).getMeter('leakwatch', version),
     heapSpaces: options.heapSpaces ?? true,
-    holdMs: suspectedForMs(options.suspectedForMs, `${name}.suspectedForMs`),
   };
 }
 
@@ -68,7 +67,7 @@ function checkOptions(options = {}) {
  * Throws `ERR_LEAKWATCH_ALREADY_REGISTERED` when already registered on the same meter.
  */
 function register(options) {
-  const { meter, heapSpaces, holdMs } = checkOptions(options);
+  const { meter, heapSpaces } = checkOptions(options);
   if (registeredMeters.has(meter)) {
     throw error(
       'leakwatch/otel: already registered on this meter (call the function register() returned to unregister first)',
@@ -77,7 +76,7 @@ function register(options) {
   }
   if (heapSpaces) leakwatch.configure({ heapSpaces: true });
 
-  const leaks = new LeakState(holdMs);
+  const leaks = new LeakState();
   let lastFullGc = null;
 
   const gcDuration = meter.createHistogram(METRIC_NAMES.gcDuration, {
@@ -95,11 +94,11 @@ function register(options) {
       unit: 'By',
     }),
     heapGrowthRate: meter.createObservableGauge(METRIC_NAMES.heapGrowthRate, {
-      description: "Post-GC heap growth rate of the suspected leak (the latest leak report's), 0 when no leak is suspected.",
+      description: "Post-GC heap growth rate of the leak reported (the latest leak report's) while its episode lasts, else 0.",
       unit: 'By/s',
     }),
     leakSuspected: meter.createObservableGauge(METRIC_NAMES.leakSuspected, {
-      description: `1 while a leakwatch leak report is less than ${holdMs / 1000} s old, else 0.`,
+      description: "1 from a leakwatch leak report until its episode ends (leakEnd: leakwatch.leakState is 'leaking'), else 0.",
       unit: '1',
     }),
   };

@@ -9,8 +9,8 @@
  * | --- | --- | --- |
  * | `nodejs_heap_used_after_gc_bytes` | gauge | V8 heap used right after the latest full GC |
  * | `nodejs_heap_total_after_gc_bytes` | gauge | V8 heap size right after the latest full GC |
- * | `nodejs_heap_growth_rate_bytes_per_second` | gauge | the suspected leak's growth rate, else 0 |
- * | `nodejs_leak_suspected` | gauge | 1 while a leak report is less than `suspectedForMs` old |
+ * | `nodejs_heap_growth_rate_bytes_per_second` | gauge | the latest leak report's growth rate while its episode lasts, else 0 |
+ * | `nodejs_leak_suspected` | gauge | 1 from a `leak` report until `leakEnd` (`leakwatch.leakState === 'leaking'`), else 0 |
  * | `nodejs_leak_reports_total` | counter | leak reports (alerts and re-alerts) |
  * | `nodejs_gc_pause_seconds{kind}` | histogram | GC pauses: `major`, and `minor` with `includeMinorGc` |
  *
@@ -34,10 +34,6 @@ declare namespace prometheus {
   interface PrometheusOptions {
     /** Prefix for every metric name (like `collectDefaultMetrics({ prefix })`). Default `''`. */
     prefix?: string;
-    /** How long `nodejs_leak_suspected` stays 1 (and the growth rate non-zero) after the latest
-     * leak report, ms. A leak that keeps growing re-alerts and so keeps it at 1. Default
-     * `3_600_000` (1 h); finite and at least 0. */
-    suspectedForMs?: number;
     /** Buckets of `nodejs_gc_pause_seconds`, seconds, increasing. Default prom-client's GC
      * buckets `[0.001, 0.01, 0.1, 1, 2, 5]`. */
     gcPauseBuckets?: number[];

@@ -5,7 +5,7 @@
 // `nodejs_heap_size_used_bytes` is sampled at scrape time, these are read right after a GC.
 
 const leakwatch = require('../index.js');
-const { GC_KIND, LeakState, requirePeer, suspectedForMs } = require('./metrics-leak-state');
+const { GC_KIND, LeakState, requirePeer } = require('./metrics-leak-state');
 const { error, invalidType, typeError } = require('../errors');
 const { checkShape, snapshot } = require('../options');
 
@@ -24,7 +24,7 @@ const METRIC_NAMES = Object.freeze({
 // prom-client's own GC histogram buckets, so the two can be compared.
 const DEFAULT_GC_PAUSE_BUCKETS = [0.001, 0.01, 0.1, 1, 2, 5];
 
-const SCHEMA = { prefix: 'string', suspectedForMs: 'number', gcPauseBuckets: 'object' };
+const SCHEMA = { prefix: 'string', gcPauseBuckets: 'object' };
 
 function checkOptions(options = {}) {
   const name = 'leakwatch/prometheus register() options';
@@ -42,7 +42,6 @@ function checkOptions(options = {}) {
   checkShape(buckets === undefined ? options : { ...options, gcPauseBuckets: undefined }, SCHEMA, name);
   return {
     prefix: options.prefix ?? '',
-    holdMs: suspectedForMs(options.suspectedForMs, `${name}.suspectedForMs`),
     buckets: buckets ? [...buckets] : DEFAULT_GC_PAUSE_BUCKETS,
   };
 }
@@ -56,7 +55,7 @@ function checkOptions(options = {}) {
  * (register() called twice on it, or a clash with your own metrics).
  */
 function register(registry = client.register, options) {
-  const { prefix, holdMs, buckets } = checkOptions(options);
+  const { prefix, buckets } = checkOptions(options);
   if (!registry || typeof registry.registerMetric !== 'function' || typeof registry.getSingleMetric !== 'function') {
     throw typeError('leakwatch/prometheus register(registry): registry must be a prom-client Registry', 'ERR_LEAKWATCH_INVALID_TYPE');
   }
@@ -71,7 +70,7 @@ function register(registry = client.register, options) {
     }
   }
 
-  const leaks = new LeakState(holdMs);
+  const leaks = new LeakState();
   const registers = [registry];
   const heapUsed = new client.Gauge({
     name: names.heapUsedAfterGc,
@@ -85,7 +84,7 @@ function register(registry = client.register, options) {
   });
   new client.Gauge({
     name: names.heapGrowthRate,
-    help: "Post-GC heap growth rate of the suspected leak (the latest leak report's), 0 when no leak is suspected.",
+    help: "Post-GC heap growth rate of the leak reported (the latest leak report's) while its episode lasts, else 0.",
     registers,
     collect() {
       this.set(leaks.growthRateBytesPerSecond);
@@ -93,7 +92,7 @@ function register(registry = client.register, options) {
   });
   new client.Gauge({
     name: names.leakSuspected,
-    help: `1 while a leakwatch leak report is less than ${holdMs / 1000} s old, else 0.`,
+    help: "1 from a leakwatch leak report until its episode ends (leakEnd: leakwatch.leakState is 'leaking'), else 0.",
     registers,
     collect() {
       this.set(leaks.suspected ? 1 : 0);

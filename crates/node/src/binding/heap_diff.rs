@@ -7,11 +7,12 @@ use std::ffi::CString;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+use super::errors::{throw_coded, JsErrorKind};
 use super::monitor::during_own_snapshot;
+use crate::ffi::{self, HeapNodeSink, SnapshotFailure, StopProbe};
 use leakwatch_core::heap_diff::{
     self, human_size, DiffDetail, HeapDiffResult, HeapPicture, NameTable, Naming,
 };
-use crate::ffi::{self, HeapNodeSink, SnapshotFailure, StopProbe};
 
 thread_local! {
     /// leakwatch pictures alive on this thread that a later snapshot will be compared with.
@@ -64,30 +65,35 @@ fn budget(budget_ms: Option<f64>) -> f64 {
 
 fn snapshot_error(env: &Env, failure: SnapshotFailure, budget_ms: f64) -> Error {
     match failure {
-        SnapshotFailure::Unavailable => throw_with_code(
+        SnapshotFailure::Unavailable => throw_coded(
             env,
+            JsErrorKind::Error,
             "leakwatch: V8 could not take a heap snapshot on this thread",
             "ERR_LEAKWATCH_HEAP_SNAPSHOT",
         ),
-        SnapshotFailure::OverBudget => throw_with_code(
+        SnapshotFailure::OverBudget => throw_coded(
             env,
+            JsErrorKind::Error,
             &format!(
                 "leakwatch: heap snapshot aborted: it ran past its time budget ({budget_ms} ms)"
             ),
             "ERR_LEAKWATCH_SNAPSHOT_ABORTED",
         ),
-        SnapshotFailure::Terminating => throw_with_code(
+        SnapshotFailure::Terminating => throw_coded(
             env,
+            JsErrorKind::Error,
             "leakwatch: heap snapshot aborted: this thread is terminating",
             "ERR_LEAKWATCH_SNAPSHOT_ABORTED",
         ),
-        SnapshotFailure::NoMemory => throw_with_code(
+        SnapshotFailure::NoMemory => throw_coded(
             env,
+            JsErrorKind::Error,
             "leakwatch: heap snapshot skipped: not enough memory for its picture",
             "ERR_LEAKWATCH_SNAPSHOT_MEMORY",
         ),
-        SnapshotFailure::WriteFailed(errno) => throw_with_code(
+        SnapshotFailure::WriteFailed(errno) => throw_coded(
             env,
+            JsErrorKind::Error,
             &format!(
                 "leakwatch: could not write the heap snapshot: {}",
                 std::io::Error::from_raw_os_error(errno)
@@ -104,8 +110,9 @@ fn snapshot_error(env: &Env, failure: SnapshotFailure, budget_ms: f64) -> Error 
 #[napi(catch_unwind)]
 pub fn write_heap_snapshot_file(env: Env, path: String, budget_ms: Option<f64>) -> Result<f64> {
     let Ok(path) = CString::new(path) else {
-        return Err(throw_with_code(
+        return Err(throw_coded(
             &env,
+            JsErrorKind::Error,
             "leakwatch: a snapshot path must not contain NUL characters",
             "ERR_LEAKWATCH_INVALID_VALUE",
         ));
@@ -286,13 +293,6 @@ fn take_picture(env: &Env, names: &mut NameTable, budget_ms: f64) -> Result<Heap
     Ok(picture)
 }
 
-fn throw_with_code(env: &Env, message: &str, code: &str) -> Error {
-    match env.throw_error(message, Some(code)) {
-        Ok(()) => Error::from_status(Status::PendingException),
-        Err(e) => e,
-    }
-}
-
 #[napi(js_name = "NativeHeapDiff")]
 pub struct NativeHeapDiff {
     names: NameTable,
@@ -329,8 +329,9 @@ impl NativeHeapDiff {
         let before = match self.before.take() {
             Some(before) => before,
             None => {
-                return Err(throw_with_code(
+                return Err(throw_coded(
                     &env,
+                    JsErrorKind::Error,
                     "leakwatch: HeapDiff.end() was already called; create a new HeapDiff to compare again",
                     "ERR_LEAKWATCH_HEAPDIFF_ENDED",
                 ))
@@ -350,8 +351,9 @@ impl NativeHeapDiff {
     #[napi(catch_unwind)]
     pub fn growth(&mut self, env: Env, top: u32) -> Result<LeakGrowthPayload> {
         let Some(before) = self.before.take() else {
-            return Err(throw_with_code(
+            return Err(throw_coded(
                 &env,
+                JsErrorKind::Error,
                 "leakwatch: HeapDiff.end() was already called",
                 "ERR_LEAKWATCH_HEAPDIFF_ENDED",
             ));

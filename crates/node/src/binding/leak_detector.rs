@@ -4,7 +4,7 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
 use super::errors::throw;
-use super::payload::{DetectorOptionsInput, LeakPayload};
+use super::payload::{DetectorOptionsInput, LeakEndPayload, LeakPayload};
 use leakwatch_core::detector::{DetectorOptions, LeakDetector};
 
 #[napi(js_name = "NativeLeakDetector")]
@@ -40,9 +40,16 @@ impl NativeLeakDetector {
         }
     }
 
+    /// The episode's state after the latest sample: "none", "suspected" or "leaking".
     #[napi(getter, catch_unwind)]
-    pub fn suspected(&self) -> bool {
-        self.inner.suspected()
+    pub fn state(&self) -> &'static str {
+        self.inner.state().name()
+    }
+
+    /// The end of the `leak` episode that the latest `update` ended, if it ended one.
+    #[napi(getter, catch_unwind)]
+    pub fn episode_end(&self) -> Option<LeakEndPayload> {
+        self.inner.ended().map(|e| LeakEndPayload::new(e, 0.0))
     }
 
     #[napi(getter, catch_unwind)]

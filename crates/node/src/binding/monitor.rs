@@ -15,12 +15,14 @@ use napi_derive::napi;
 use parking_lot::Mutex;
 
 use super::errors::throw;
-use super::payload::{Batch, DetectorOptionsInput, LeakPayload, StatsPayload};
-use leakwatch_core::detector::{DetectorOptions, LeakDetector};
+use super::payload::{
+    Batch, DetectorOptionsInput, LeakEndPayload, LeakPayload, MonitorSettings, StatsPayload,
+};
+use crate::ffi::{self, GcHook, GcSink};
+use leakwatch_core::detector::{DetectorOptions, LeakDetector, LeakState};
 use leakwatch_core::event_queue::EventQueue;
 use leakwatch_core::gc_burst::BurstCoalescer;
 use leakwatch_core::gc_sample::{GcKind, GcSample};
-use crate::ffi::{self, GcHook, GcSink};
 
 /// Samples waiting for delivery. Big enough for any realistic burst between two turns of the
 /// event loop; beyond it, minor-GC events are coalesced away and counted.
@@ -32,12 +34,11 @@ type DeliveryFn = ThreadsafeFunction<(), (), Batch, Status, false, true, 2>;
 /// but the threadsafe function's callback must be `'static`, hence `Arc` + locks; the
 /// locks are never held while calling into V8, so a GC can never find them taken.
 struct Shared {
-    pending: Mutex<Pending>,
+    /// One thread's state, one lock.
+    state: Mutex<State>,
+    /// Apart from `state`: the GC callback calls it after releasing `state`, and `stop`
+    /// releases it, so `state`'s lock is never held across a call into N-API.
     delivery: Mutex<Option<DeliveryFn>>,
-    detector: Mutex<LeakDetector>,
-    bursts: Mutex<BurstCoalescer>,
-    suspicion: Mutex<Suspicion>,
-    meter: Mutex<DeliveryMeter>,
     /// The old generation's configured limit, bytes (f64 bits; 0: not known). V8's
     /// `heap_size_limit` also counts the young generation's reserve (48 MiB on Node 20 and 22,
     /// 96 on 26, 192 on 24), which the post-GC floor never fills: in a small heap that
@@ -47,31 +48,11 @@ struct Shared {
     old_generation_limit: AtomicU64,
 }
 
-/// Full GCs without a trend before a suspected episode counts as over. The detector's own
-/// `suspected()` can flicker off for one noisy sample early in an episode; without this grace
-/// the `diffOnLeak` "before" picture would be dropped and retaken (another pause, and a diff
-/// that misses the growth in between).
-const SUSPICION_GRACE_SAMPLES: u32 = 4;
-
-/// Whether a growth episode is suspected, with the grace above.
-#[derive(Default)]
-struct Suspicion {
-    open: bool,
-    quiet_samples: u32,
-}
-
-impl Suspicion {
-    fn after_sample(&mut self, detector_suspects: bool) {
-        if detector_suspects {
-            self.open = true;
-            self.quiet_samples = 0;
-        } else if self.open {
-            self.quiet_samples += 1;
-            if self.quiet_samples >= SUSPICION_GRACE_SAMPLES {
-                *self = Suspicion::default();
-            }
-        }
-    }
+struct State {
+    pending: Pending,
+    detector: LeakDetector,
+    bursts: BurstCoalescer,
+    meter: DeliveryMeter,
 }
 
 struct Pending {
@@ -96,15 +77,16 @@ impl GcSink for Shared {
     fn on_gc(&self, sample: &GcSample) {
         // try_lock: never wait inside a GC pause. Contention cannot happen on one thread,
         // but if it ever did, losing a sample is better than blocking V8.
-        let Some(mut pending) = self.pending.try_lock() else {
+        let Some(mut state) = self.state.try_lock() else {
             return;
         };
+        let pending = &mut state.pending;
         let mut sample = *sample;
         sample.own_snapshot = pending.snapshot_depth > 0;
         pending.queue.push(sample);
         let schedule = !pending.flush_scheduled;
         pending.flush_scheduled = true;
-        drop(pending);
+        drop(state);
         if !schedule {
             return;
         }
@@ -117,8 +99,8 @@ impl GcSink for Shared {
         };
         // QueueFull means a flush is already on its way; anything else means none will come.
         if status != Status::Ok && status != Status::QueueFull {
-            if let Some(mut pending) = self.pending.try_lock() {
-                pending.flush_scheduled = false;
+            if let Some(mut state) = self.state.try_lock() {
+                state.pending.flush_scheduled = false;
             }
         }
     }
@@ -140,43 +122,42 @@ impl Shared {
     /// `from_delivery`: called by the threadsafe function, whose pending call this answers.
     fn take_batch(&self, from_delivery: bool) -> Batch {
         let started = Instant::now();
-        let (samples, dropped, want_stats) = {
-            let mut pending = self.pending.lock();
-            if from_delivery {
-                pending.flush_scheduled = false;
-            }
-            let (samples, dropped) = pending.queue.drain();
-            (samples, dropped, pending.want_stats)
-        };
+        // Held throughout: nothing here calls into V8, so no GC can come in between.
+        let mut state = self.state.lock();
+        let State {
+            pending,
+            detector,
+            bursts,
+            meter,
+        } = &mut *state;
+        if from_delivery {
+            pending.flush_scheduled = false;
+        }
+        let (samples, dropped) = pending.queue.drain();
         // A burst of back-to-back full GCs (a snapshot's, `gc()`'s, whoever ran them) is one
         // sample of evidence, its last; the others are still `stats`.
-        let roles = self.bursts.lock().roles(&samples);
-        let mut leaks = Vec::new();
-        let suspected = {
-            let mut detector = self.detector.lock();
-            let mut suspicion = self.suspicion.lock();
-            for (s, _) in samples.iter().zip(&roles).filter(|(_, r)| r.evidence) {
-                // A sample V8 gave us cannot be invalid, but if the clock ever misbehaved the
-                // detector rejects it and keeps its state: skip it rather than fail delivery.
-                match detector.update_with_limit(
-                    s.monotonic_ms,
-                    s.used_heap_size,
-                    Some(self.effective_heap_limit(s.heap_size_limit)),
-                ) {
-                    Ok(Some(report)) => {
-                        leaks.push(LeakPayload::new(report, s.timestamp_ms - s.monotonic_ms))
-                    }
-                    Ok(None) => {}
-                    Err(_) => continue,
-                }
-                suspicion.after_sample(detector.suspected());
+        let roles = bursts.roles(&samples);
+        let (mut leaks, mut ends) = (Vec::new(), Vec::new());
+        for (s, _) in samples.iter().zip(&roles).filter(|(_, r)| r.evidence) {
+            // A sample V8 gave us cannot be invalid, but if the clock ever misbehaved the
+            // detector rejects it and keeps its state: skip it rather than fail delivery.
+            let clock_offset_ms = s.timestamp_ms - s.monotonic_ms;
+            match detector.update_with_limit(
+                s.monotonic_ms,
+                s.used_heap_size,
+                Some(self.effective_heap_limit(s.heap_size_limit)),
+            ) {
+                Ok(Some(report)) => leaks.push(LeakPayload::new(report, clock_offset_ms)),
+                Ok(None) => {}
+                Err(_) => continue,
             }
-            suspicion.open
-        };
-        let mut meter = self.meter.lock();
+            if let Some(end) = detector.ended() {
+                ends.push(LeakEndPayload::new(end, clock_offset_ms));
+            }
+        }
         meter.undelivered_drops += dropped;
         let mut stats = Vec::new();
-        if want_stats {
+        if pending.want_stats {
             // The GCs of leakwatch's own snapshots are not `stats` (as memwatch's were not): a
             // HeapDiff in a `stats` listener would otherwise feed itself. They still count in
             // the next payload's cumulative `gcCount`/`gcTimeMs`.
@@ -190,12 +171,13 @@ impl Shared {
         Batch {
             stats,
             leaks,
-            suspected,
+            ends,
+            state: detector.state().name().to_string(),
         }
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 struct Settings {
     include_minor_gc: bool,
     heap_spaces: bool,
@@ -229,17 +211,18 @@ impl Monitor {
         };
         Monitor {
             shared: Arc::new(Shared {
-                pending: Mutex::new(Pending {
-                    queue: EventQueue::with_capacity(QUEUE_CAPACITY),
-                    flush_scheduled: false,
-                    want_stats: true,
-                    snapshot_depth: 0,
+                state: Mutex::new(State {
+                    pending: Pending {
+                        queue: EventQueue::with_capacity(QUEUE_CAPACITY),
+                        flush_scheduled: false,
+                        want_stats: true,
+                        snapshot_depth: 0,
+                    },
+                    detector,
+                    bursts: BurstCoalescer::new(),
+                    meter: DeliveryMeter::default(),
                 }),
                 delivery: Mutex::new(None),
-                detector: Mutex::new(detector),
-                bursts: Mutex::new(BurstCoalescer::new()),
-                suspicion: Mutex::new(Suspicion::default()),
-                meter: Mutex::new(DeliveryMeter::default()),
                 old_generation_limit: AtomicU64::new(0),
             }),
             hook: None,
@@ -271,18 +254,22 @@ impl Monitor {
                 let batch = catch_unwind(AssertUnwindSafe(|| {
                     shared.upgrade().map(|shared| shared.take_batch(true))
                 }));
-                Ok(batch.ok().flatten().unwrap_or(Batch {
+                Ok(batch.ok().flatten().unwrap_or_else(|| Batch {
                     stats: Vec::new(),
                     leaks: Vec::new(),
-                    suspected: false,
+                    ends: Vec::new(),
+                    state: LeakState::None.name().to_string(),
                 }))
             })?;
         *self.shared.delivery.lock() = Some(delivery);
-        // Every counter in `stats` is "since monitoring started"; the shim's start at zero too.
-        *self.shared.meter.lock() = DeliveryMeter::default();
-        self.shared.detector.lock().reset();
-        *self.shared.bursts.lock() = BurstCoalescer::new();
-        *self.shared.suspicion.lock() = Suspicion::default();
+        {
+            let mut state = self.shared.state.lock();
+            // Every counter in `stats` is "since monitoring started"; the shim's start at zero
+            // too.
+            state.meter = DeliveryMeter::default();
+            state.detector.reset();
+            state.bursts = BurstCoalescer::new();
+        }
         // A provisional hook (see `provisional`) becomes the monitor's, with the samples it
         // queued: `monitor_flush` delivers them.
         self.provisional = false;
@@ -313,9 +300,9 @@ impl Monitor {
         self.provisional = false;
         let delivery = self.shared.delivery.lock().take();
         drop(delivery);
-        let mut pending = self.shared.pending.lock();
-        let _ = pending.queue.drain();
-        pending.flush_scheduled = false;
+        let mut state = self.shared.state.lock();
+        let _ = state.pending.queue.drain();
+        state.pending.flush_scheduled = false;
     }
 }
 
@@ -354,7 +341,8 @@ pub fn init(env: Env) -> Result<()> {
     env.set_instance_data(monitor, (), |_| {})
 }
 
-/// Starts monitoring; `callback({ stats, leaks })` receives each batch. Idempotent.
+/// Starts monitoring; `callback({ stats, leaks, ends, state })` receives each batch.
+/// Idempotent.
 // A panic becomes a JS error instead of unwinding into Node (which would abort).
 #[napi(catch_unwind)]
 pub fn monitor_start(env: Env, callback: Function<Batch, ()>) -> Result<()> {
@@ -373,7 +361,8 @@ pub fn monitor_stop(env: Env) -> Result<()> {
 #[napi(catch_unwind)]
 pub fn monitor_batch_received(env: Env) -> Result<()> {
     with_monitor(&env, |m| {
-        let mut meter = m.shared.meter.lock();
+        let mut state = m.shared.state.lock();
+        let meter = &mut state.meter;
         if let Some(ready) = meter.batch_ready_at.take() {
             meter.self_time_ms += ready.elapsed().as_secs_f64() * 1e3;
         }
@@ -394,7 +383,7 @@ pub fn monitor_flush(env: Env) -> Result<Option<Batch>> {
             m.stop();
             return Ok(None);
         }
-        if m.shared.pending.lock().queue.is_empty() {
+        if m.shared.state.lock().pending.queue.is_empty() {
             return Ok(None);
         }
         Ok(Some(m.shared.take_batch(false)))
@@ -406,24 +395,32 @@ pub fn monitor_is_running(env: Env) -> Result<bool> {
     with_monitor(&env, |m| Ok(m.running()))
 }
 
-/// Which GCs are delivered and whether `stats` payloads are built at all.
+/// Which GCs are delivered and whether `stats` payloads are built at all: absent fields are
+/// left as they are. Returns the effective settings (`monitorConfigure({})` only asks).
 #[napi(catch_unwind)]
-pub fn monitor_configure(
-    env: Env,
-    include_minor_gc: bool,
-    heap_spaces: bool,
-    want_stats: bool,
-) -> Result<()> {
+pub fn monitor_configure(env: Env, changes: MonitorSettings) -> Result<MonitorSettings> {
     with_monitor(&env, |m| {
-        m.settings = Settings {
-            include_minor_gc,
-            heap_spaces,
+        let settings = Settings {
+            include_minor_gc: changes
+                .include_minor_gc
+                .unwrap_or(m.settings.include_minor_gc),
+            heap_spaces: changes.heap_spaces.unwrap_or(m.settings.heap_spaces),
         };
-        m.shared.pending.lock().want_stats = want_stats;
-        if let Some(hook) = &m.hook {
-            hook.configure(m.settings.deliver_mask(), heap_spaces);
+        if settings != m.settings {
+            m.settings = settings;
+            if let Some(hook) = &m.hook {
+                hook.configure(settings.deliver_mask(), settings.heap_spaces);
+            }
         }
-        Ok(())
+        let mut state = m.shared.state.lock();
+        if let Some(want_stats) = changes.want_stats {
+            state.pending.want_stats = want_stats;
+        }
+        Ok(MonitorSettings {
+            include_minor_gc: Some(settings.include_minor_gc),
+            heap_spaces: Some(settings.heap_spaces),
+            want_stats: Some(state.pending.want_stats),
+        })
     })
 }
 
@@ -437,19 +434,26 @@ pub(crate) fn during_own_snapshot<T>(env: &Env, take: impl FnOnce() -> T) -> T {
     impl Drop for Marked {
         fn drop(&mut self) {
             if let Some(shared) = &self.0 {
-                let mut pending = shared.pending.lock();
+                let pending = &mut shared.state.lock().pending;
                 pending.snapshot_depth = pending.snapshot_depth.saturating_sub(1);
             }
         }
     }
     let marked = Marked(with_monitor(env, |m| Ok(m.shared.clone())).ok());
     if let Some(shared) = &marked.0 {
-        let mut pending = shared.pending.lock();
+        let pending = &mut shared.state.lock().pending;
         pending.snapshot_depth = pending.snapshot_depth.saturating_add(1);
     }
     let result = take();
     drop(marked);
     result
+}
+
+/// The live detector's `LeakState` now: "none", "suspected" or "leaking". It changes only as
+/// batches are taken (delivered), when monitoring starts, and when the detector is replaced.
+#[napi(catch_unwind)]
+pub fn monitor_leak_state(env: Env) -> Result<&'static str> {
+    with_monitor(&env, |m| Ok(m.shared.state.lock().detector.state().name()))
 }
 
 /// The old generation's configured limit in bytes (0: none given); see
@@ -478,8 +482,8 @@ pub fn monitor_set_detector(
     let resolved = options.resolve().map_err(|e| throw(&env, e))?;
     let detector = LeakDetector::new(resolved.clone()).map_err(|e| throw(&env, e))?;
     with_monitor(&env, |m| {
-        *m.shared.detector.lock() = detector;
-        *m.shared.suspicion.lock() = Suspicion::default();
+        // The new detector's state starts at "none": the episode of the old one is forgotten.
+        m.shared.state.lock().detector = detector;
         Ok(DetectorOptionsInput::from_options(&resolved))
     })
 }

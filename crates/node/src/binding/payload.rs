@@ -4,7 +4,7 @@
 use napi::bindgen_prelude::{Either, Null};
 use napi_derive::napi;
 
-use leakwatch_core::detector::{DetectorOptions, LeakReport};
+use leakwatch_core::detector::{DetectorOptions, EpisodeEnd, LeakReport};
 use leakwatch_core::gc_sample::{GcKind, GcSample};
 
 /// One number per GC kind.
@@ -161,18 +161,68 @@ impl LeakPayload {
     }
 }
 
+/// The `leakEnd` payload: a `leak` episode is over (see `core::detector::EpisodeEnd`).
+#[napi(object)]
+pub struct LeakEndPayload {
+    pub timestamp: f64,
+    pub start_timestamp: f64,
+    pub first_alert_timestamp: f64,
+    pub last_alert_timestamp: f64,
+    pub duration_ms: f64,
+    pub episode: u32,
+    pub alerts: u32,
+    pub quiet_samples: u32,
+    pub baseline_bytes: f64,
+    pub growth_bytes: f64,
+    pub end_used_heap_size: f64,
+    pub reason: String,
+}
+
+impl LeakEndPayload {
+    /// `clock_offset_ms` turns the detector's monotonic times into wall-clock times.
+    pub fn new(e: &EpisodeEnd, clock_offset_ms: f64) -> LeakEndPayload {
+        LeakEndPayload {
+            timestamp: e.timestamp + clock_offset_ms,
+            start_timestamp: e.start_timestamp + clock_offset_ms,
+            first_alert_timestamp: e.first_alert_timestamp + clock_offset_ms,
+            last_alert_timestamp: e.last_alert_timestamp + clock_offset_ms,
+            duration_ms: e.duration_ms,
+            episode: e.episode,
+            alerts: e.alerts,
+            quiet_samples: e.quiet_samples,
+            baseline_bytes: e.baseline_bytes,
+            growth_bytes: e.growth_bytes,
+            end_used_heap_size: e.end_used_heap_size,
+            reason: e.reason.clone(),
+        }
+    }
+}
+
 /// One delivery to JS: everything that happened since the previous one.
 #[napi(object)]
 pub struct Batch {
     pub stats: Vec<StatsPayload>,
     pub leaks: Vec<LeakPayload>,
-    /// The detector suspects a growth episode (see `monitor::Suspicion`): index.js takes the
-    /// "before" picture of `diffOnLeak` when this turns true and drops it when it turns false.
-    pub suspected: bool,
+    /// Episodes that ended in this batch (`leakEnd`), in order.
+    pub ends: Vec<LeakEndPayload>,
+    /// The detector's `LeakState` after the batch: "none", "suspected" or "leaking". index.js
+    /// exposes it as `leakState` and takes the "before" picture of `diffOnLeak` when it leaves
+    /// "none", dropping it when it is back.
+    pub state: String,
+}
+
+/// Which GCs the monitor delivers and whether it builds `stats` payloads; in
+/// `monitorConfigure`, an absent field is left as it is. Its answer has every field.
+#[napi(object)]
+pub struct MonitorSettings {
+    pub include_minor_gc: Option<bool>,
+    pub heap_spaces: Option<bool>,
+    pub want_stats: Option<bool>,
 }
 
 /// Detector options as JS passes them; absent fields take the production defaults.
-/// index.js has already checked the types and rejected unknown names.
+/// index.js has already checked the types and rejected unknown names; the ranges are checked
+/// once, by `DetectorOptions::validate` (in `LeakDetector::new`): this only converts.
 #[napi(object)]
 pub struct DetectorOptionsInput {
     pub window_ms: Option<f64>,
@@ -185,6 +235,7 @@ pub struct DetectorOptionsInput {
 }
 
 impl DetectorOptionsInput {
+    /// The options with defaults filled in, not yet validated.
     pub fn resolve(&self) -> Result<DetectorOptions, leakwatch_core::error::Error> {
         let d = DetectorOptions::default();
         let min_samples = match self.min_samples {
@@ -205,7 +256,7 @@ impl DetectorOptionsInput {
             Some(n) => n as u32,
             None => d.min_samples,
         };
-        let options = DetectorOptions {
+        Ok(DetectorOptions {
             window_ms: self.window_ms.unwrap_or(d.window_ms),
             min_duration_ms: self.min_duration_ms.unwrap_or(d.min_duration_ms),
             min_samples,
@@ -213,9 +264,7 @@ impl DetectorOptionsInput {
             min_growth_percent: self.min_growth_percent.unwrap_or(d.min_growth_percent),
             confidence: self.confidence.unwrap_or(d.confidence),
             realert: self.realert.unwrap_or(d.realert),
-        };
-        options.validate()?;
-        Ok(options)
+        })
     }
 
     pub fn from_options(o: &DetectorOptions) -> DetectorOptionsInput {

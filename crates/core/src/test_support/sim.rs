@@ -112,67 +112,6 @@ pub fn leak(rate: f64, from_s: f64) -> impl Fn(f64) -> f64 {
     move |t| 15.0 * MB + (t - from_s).max(0.0) / 60.0 * rate * MB
 }
 
-#[test]
-#[ignore]
-fn debug_alerts() {
-    let mut d = LeakDetector::new(DetectorOptions::default()).expect("defaults");
-    let mut f = |t: f64, y: f64| {
-        if let Some(r) = d.update(t, y).expect("valid") {
-            println!(
-                "t={:.0}s y={:.1} rule={} base={:.1} rep={} {}",
-                t / 1000.0,
-                y / MB,
-                r.rule,
-                r.baseline_bytes / MB,
-                r.repeat,
-                r.reason
-            );
-        }
-    };
-    if std::env::var("SHAPE").as_deref() == Ok("wander") {
-        let step: f64 = std::env::var("STEP")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(2.0);
-        let seed: u64 = std::env::var("SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(3);
-        wander(WEEK_GCS, step * MB, seed, &mut f);
-    } else {
-        cache_flush(WEEK_GCS, 60, MB, 60, &mut f);
-    }
-}
-
-/// Cost per update at the full window, worst case (a leak: every statistic runs) and typical
-/// (a flat noisy heap). Timing is for the bench; run with --ignored --nocapture.
-#[test]
-#[ignore]
-fn print_update_cost() {
-    type Shape = fn(usize, &mut Rng) -> f64;
-    let cases: [(&str, Shape); 3] = [
-        ("leak", |i, r| 50.0 * MB + i as f64 * 0.2 * MB + r.noise(MB)),
-        ("flat", |_, r| 50.0 * MB + r.noise(MB)),
-        ("wander", |i, r| {
-            50.0 * MB + 30.0 * MB * (i as f64 / 300.0).sin() + r.noise(MB)
-        }),
-    ];
-    for (name, shape) in cases {
-        let mut d = LeakDetector::new(DetectorOptions::default()).expect("defaults");
-        let mut rng = Rng::new(1);
-        for i in 0..1024 {
-            let _ = d.update(i as f64 * 2000.0, shape(i, &mut rng));
-        }
-        let n = 20_000;
-        let start = std::time::Instant::now();
-        for i in 1024..1024 + n {
-            let _ = d.update(i as f64 * 2000.0, shape(i, &mut rng));
-        }
-        let us = start.elapsed().as_secs_f64() * 1e6 / n as f64;
-        println!("{name}: {us:.1} µs per update");
-    }
-}
-
 // Allocation counting for the "no allocation per update" test: the test binary's allocator
 // counts the allocations made by the current thread while counting is on. Test-only code.
 mod counting {

@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::detector::{format_duration, DetectorOptions, LeakDetector};
-use crate::sim;
+use crate::detector::{DetectorOptions, LeakDetector};
+use crate::format::format_duration;
+use crate::test_support::sim;
 
 /// A JSON value, just enough for the manifest and the trace lines.
 #[derive(Debug, Clone, PartialEq)]
