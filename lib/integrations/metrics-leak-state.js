@@ -55,3 +55,5 @@ function requirePeer(name, entry) {
   }
 }
 
+
+module.exports = { GC_KIND, LeakState, requirePeer };
