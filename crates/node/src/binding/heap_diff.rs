@@ -112,7 +112,7 @@ pub fn write_heap_snapshot_file(env: Env, path: String, budget_ms: Option<f64>) 
     let Ok(path) = CString::new(path) else {
         return Err(throw_coded(
             &env,
-            JsErrorKind::Error,
+            JsErrorKind::TypeError,
             "leakwatch: a snapshot path must not contain NUL characters",
             "ERR_LEAKWATCH_INVALID_VALUE",
         ));
