@@ -40,9 +40,15 @@ test('summary gives median, quartiles, range and the count of finite values', ()
 test('shuffle is a Fisher–Yates permutation driven by the random source, input untouched', () => {
   const items = ['a', 'b', 'c', 'd'];
   // random() = 0 always picks j = 0: swap(3,0), swap(2,0), swap(1,0).
-  assert.deepEqual(shuffle(items, () => 0), ['b', 'c', 'd', 'a']);
+  assert.deepEqual(
+    shuffle(items, () => 0),
+    ['b', 'c', 'd', 'a'],
+  );
   // random() just below 1 always picks j = i: nothing moves.
-  assert.deepEqual(shuffle(items, () => 0.999999), items);
+  assert.deepEqual(
+    shuffle(items, () => 0.999999),
+    items,
+  );
   assert.deepEqual(items, ['a', 'b', 'c', 'd']);
 });
 
@@ -150,10 +156,10 @@ test('analyse: paired ratios and per-GC costs, by round against A, per GC of B (
   assert.equal(m.A.seen, null);
 });
 
-test('analyse: the noise band is the spread of A\' against A', () => {
+test("analyse: the noise band is the spread of A' against A", () => {
   const { noise } = analyse(syntheticRounds(), VARIANTS).fullgc;
   // A'/A = 1.01, 0.98, 1.04: |x − 1| = 0.01, 0.02, 0.04.
-  near(noise.medianAbsRatioMinus1, 0.02, 'median |A\'/A − 1|');
+  near(noise.medianAbsRatioMinus1, 0.02, "median |A'/A − 1|");
   near(noise.ratioIqr[0], 0.995, 'ratio p25');
   near(noise.ratioIqr[1], 1.025, 'ratio p75');
   // (A' − A) = 1, −2, 4 ms over B's 1000 GCs: 1000, −2000, 4000 ns.
@@ -204,7 +210,7 @@ test('analyse: failed runs leave their round out, for that variant or (A, B fail
   assert.equal(p.paired.B.n, 3, 'B keeps all its rounds');
 });
 
-test('withinNoise: B inside the noise band or inside the IQR of A\'/A', () => {
+test("withinNoise: B inside the noise band or inside the IQR of A'/A", () => {
   const at = (ratio) => ({ paired: { B: { cpuRatio: { median: ratio } } }, noise: { medianAbsRatioMinus1: 0.02, ratioIqr: [0.99, 1.03] } });
   assert.equal(withinNoise(at(1.01)), true);
   assert.equal(withinNoise(at(0.985)), true, '|0.985 − 1| ≤ 0.02');

@@ -110,7 +110,10 @@ test('record runs a leaky program with the preload and writes one sample line pe
 
   const text = fs.readFileSync(file, 'utf8');
   assert.ok(text.endsWith('\n'), 'complete lines only');
-  const samples = text.trim().split('\n').map((l) => JSON.parse(l));
+  const samples = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.ok(samples.length >= 10, `at least 10 full GCs in 16 s under --optimize-for-size (got ${samples.length})\n${describe(run)}`);
   let previous;
   for (const s of samples) {
@@ -177,7 +180,10 @@ test('replay reports the leak in every public leak trace (exit 3) and nothing in
   const runs = await Promise.all(traces.map((entry) => cli(['replay', '--json', path.join(TRACES, entry.file)])));
   traces.forEach((entry, i) => {
     const run = runs[i];
-    const reports = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const reports = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     assert.equal(run.code, entry.expectLeak ? 3 : 0, `${entry.file}\n${describe(run)}`);
     assert.equal(reports.length > 0, entry.expectLeak, entry.file);
     assert.deepEqual(
@@ -209,7 +215,10 @@ test('bad input gives one clear line on stderr and exit 2, never a stack trace',
     [['replay', tmpFile('garbage.jsonl', `${good}\n${good}\n{"t": 3000, "used": \n${good}\n`)], /garbage\.jsonl:3: not valid JSON/],
     [['replay', tmpFile('no-used.jsonl', `${good}\n{"t": 2000, "total": 5}\n`)], /no-used\.jsonl:2: "used" must be a number of bytes \(got undefined\)/],
     [['replay', tmpFile('array.jsonl', '[1, 2]\n')], /array\.jsonl:1: expected an object/],
-    [['replay', tmpFile('backwards.jsonl', `${good}\n${JSON.stringify({ t: 500, used: 1e7 })}\n`)], /backwards\.jsonl:2: "t" goes back in time \(500 after 1000 on line 1\)/],
+    [
+      ['replay', tmpFile('backwards.jsonl', `${good}\n${JSON.stringify({ t: 500, used: 1e7 })}\n`)],
+      /backwards\.jsonl:2: "t" goes back in time \(500 after 1000 on line 1\)/,
+    ],
     [['report', tmpFile('empty.jsonl', '\n\n')], /empty\.jsonl: no samples \(the trace is empty\)/],
     [['replay', tmp], /cannot read trace .*: it is a directory/],
     [['replay'], /replay needs a trace file/],
@@ -228,7 +237,7 @@ test('bad input gives one clear line on stderr and exit 2, never a stack trace',
 });
 
 test('a last line cut off mid-write is skipped with a warning', async () => {
-  const text = traceText(syntheticTrace({ durationMs: 60_000 })) + '{"t": 61000, "us';
+  const text = `${traceText(syntheticTrace({ durationMs: 60_000 }))}{"t": 61000, "us`;
   const run = await cli(['replay', tmpFile('cut.jsonl', text)]);
   assert.equal(run.code, 0, describe(run));
   assert.match(run.stderr, /cut\.jsonl:\d+: ignoring the incomplete last line/);
@@ -280,10 +289,7 @@ test('report marks the leaks recorded live, at the same place the replay puts th
     return line;
   });
   const recordedFile = tmpFile('recorded-live.jsonl', traceText(recorded));
-  const [live, replayed] = await Promise.all([
-    cli(['report', recordedFile, '-o', tmpFile('live.html')]),
-    cli(['report', recordedFile, '--replay', '--quiet']),
-  ]);
+  const [live, replayed] = await Promise.all([cli(['report', recordedFile, '-o', tmpFile('live.html')]), cli(['report', recordedFile, '--replay', '--quiet'])]);
   assert.equal(live.code, 0, describe(live));
   assert.equal(replayed.code, 0, describe(replayed));
   assert.equal(replayed.stderr, '');

@@ -30,12 +30,15 @@ const BAD = [
 for (const [options, ErrorClass, code, message] of BAD) {
   test(`configure(${inspect(options, { breakLength: Infinity })}) throws ${ErrorClass.name} ${code}`, () => {
     const before = leakwatch.options;
-    assert.throws(() => leakwatch.configure(options), (err) => {
-      assert.ok(err instanceof ErrorClass, `${err.constructor.name}: ${err.message}`);
-      assert.equal(err.code, code);
-      assert.match(err.message, message);
-      return true;
-    });
+    assert.throws(
+      () => leakwatch.configure(options),
+      (err) => {
+        assert.ok(err instanceof ErrorClass, `${err.constructor.name}: ${err.message}`);
+        assert.equal(err.code, code);
+        assert.match(err.message, message);
+        return true;
+      },
+    );
     assert.deepEqual(leakwatch.options, before, 'a rejected configure changes nothing');
   });
 }

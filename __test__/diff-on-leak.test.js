@@ -78,10 +78,7 @@ test('diffOnLeak: a second episode within diffMinIntervalMs takes no new "before
   // episode, suspected anew. With the 10-min default its "before" picture is rate-limited;
   // with diffMinIntervalMs: 0 it is taken (so the skip is the rate limit, nothing else).
   const env = { RESTART_DETECTOR: '1', LEAKS: '2' };
-  const [limited, unlimited] = await Promise.all([
-    leakyChild({ diffOnLeak: true }, env),
-    leakyChild({ diffOnLeak: true, diffMinIntervalMs: 0 }, env),
-  ]);
+  const [limited, unlimited] = await Promise.all([leakyChild({ diffOnLeak: true }, env), leakyChild({ diffOnLeak: true, diffMinIntervalMs: 0 }, env)]);
   for (const { run, leaks } of [limited, unlimited]) {
     assert.equal(run.code, 0, `child: code ${run.code} ${run.signal ?? ''}\n${run.stderr}`);
     assert.equal(leaks.length, 2, run.stdout);
@@ -97,7 +94,11 @@ test('diffOnLeak: a second episode within diffMinIntervalMs takes no new "before
   const [first, second] = limited.leaks.map((l) => l.report);
   assert.equal(first.diffSkipped, undefined, JSON.stringify(first));
   assert.equal(first.topGrowth[0].what, 'LeakyThing');
-  assert.match(second.diffSkipped, /^rate limit: the last "before" picture was taken (\d+ms|\d+s|\d+m\d\ds) ago \(diffMinIntervalMs is 600000\)$/, JSON.stringify(second));
+  assert.match(
+    second.diffSkipped,
+    /^rate limit: the last "before" picture was taken (\d+ms|\d+s|\d+m\d\ds) ago \(diffMinIntervalMs is 600000\)$/,
+    JSON.stringify(second),
+  );
   assert.equal(second.topGrowth, undefined);
   const again = unlimited.leaks[1].report;
   assert.equal(again.diffSkipped, undefined, JSON.stringify(again));
@@ -108,9 +109,21 @@ test('diffMinIntervalMs is checked: RangeError/TypeError naming the option and i
   const leakwatch = require('..');
   const before = leakwatch.options.diffMinIntervalMs;
   assert.equal(before, 600_000);
-  assert.throws(() => leakwatch.configure({ diffMinIntervalMs: -1 }), { name: 'RangeError', code: 'ERR_LEAKWATCH_OUT_OF_RANGE', message: /diffMinIntervalMs must be between 0 and 2592000000 \(got -1\)$/ });
-  assert.throws(() => leakwatch.configure({ diffMinIntervalMs: '10m' }), { name: 'TypeError', code: 'ERR_LEAKWATCH_INVALID_TYPE', message: /diffMinIntervalMs must be a number/ });
-  assert.throws(() => leakwatch.configure({ diffMinIntervalMs: Infinity }), { name: 'TypeError', code: 'ERR_LEAKWATCH_INVALID_TYPE', message: /diffMinIntervalMs/ });
+  assert.throws(() => leakwatch.configure({ diffMinIntervalMs: -1 }), {
+    name: 'RangeError',
+    code: 'ERR_LEAKWATCH_OUT_OF_RANGE',
+    message: /diffMinIntervalMs must be between 0 and 2592000000 \(got -1\)$/,
+  });
+  assert.throws(() => leakwatch.configure({ diffMinIntervalMs: '10m' }), {
+    name: 'TypeError',
+    code: 'ERR_LEAKWATCH_INVALID_TYPE',
+    message: /diffMinIntervalMs must be a number/,
+  });
+  assert.throws(() => leakwatch.configure({ diffMinIntervalMs: Infinity }), {
+    name: 'TypeError',
+    code: 'ERR_LEAKWATCH_INVALID_TYPE',
+    message: /diffMinIntervalMs/,
+  });
   assert.equal(leakwatch.options.diffMinIntervalMs, before, 'nothing changes on error');
   assert.equal(leakwatch.configure({ diffMinIntervalMs: 0 }).diffMinIntervalMs, 0);
   leakwatch.configure({ diffMinIntervalMs: before });

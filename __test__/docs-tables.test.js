@@ -32,7 +32,7 @@ function declarationsOf(specifier) {
     }
     return null;
   };
-  const file = typesIn(PKG.exports && PKG.exports[sub]) || (sub === '.' ? PKG.types || PKG.typings : null);
+  const file = typesIn(PKG.exports?.[sub]) || (sub === '.' ? PKG.types || PKG.typings : null);
   assert.ok(file, `package.json names no types for ${specifier}`);
   return path.join(ROOT, file);
 }
@@ -321,7 +321,8 @@ test('every relative link and #anchor in README.md, CONTRIBUTING.md and docs/ re
           const dest = pathPart ? path.resolve(path.dirname(file), pathPart) : file;
           const where = `${rel(file)}:${n + 1}: ${target}`;
           if (!fs.existsSync(dest)) broken.push(`${where} (no file ${rel(dest)})`);
-          else if (anchor !== undefined && dest.endsWith('.md') && !anchorsOf(dest).has(anchor)) broken.push(`${where} (no heading #${anchor} in ${rel(dest)})`);
+          else if (anchor !== undefined && dest.endsWith('.md') && !anchorsOf(dest).has(anchor))
+            broken.push(`${where} (no heading #${anchor} in ${rel(dest)})`);
         }
       });
   }

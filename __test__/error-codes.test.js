@@ -69,7 +69,13 @@ test('CODES lists every code the sources use, each with a one-line meaning, and 
   // The scan itself works: codes thrown from JS, from Rust, and from both.
   for (const code of ['ERR_LEAKWATCH_MISSING_PEER', 'ERR_LEAKWATCH_HEAP_SNAPSHOT', 'ERR_LEAKWATCH_OUT_OF_RANGE']) assert.ok(used.has(code), code);
   assert.ok(Object.isFrozen(errors.CODES));
-  sameCodes(new Set(Object.keys(errors.CODES)), new Set(used.keys()), 'CODES in lib/errors.js', 'used in lib/, bin/ or crates/', (c) => ` (used in ${used.get(c).join(', ')})`);
+  sameCodes(
+    new Set(Object.keys(errors.CODES)),
+    new Set(used.keys()),
+    'CODES in lib/errors.js',
+    'used in lib/, bin/ or crates/',
+    (c) => ` (used in ${used.get(c).join(', ')})`,
+  );
   for (const [code, meaning] of Object.entries(errors.CODES)) {
     assert.match(meaning, /^[^\n]{10,140}$/, `${code}: one line, please`);
   }
@@ -106,9 +112,17 @@ test('JS and Rust word an option error alike: "<option> must be <allowed> (got <
   assert.ok(rust instanceof RangeError);
   assert.equal(rust.code, 'ERR_LEAKWATCH_OUT_OF_RANGE');
   assert.equal(rust.message, 'LeakDetector options.minGrowthPercent must be between 0 and 1000 (got 1001)');
-  assert.throws(() => checkNumber(1001, 'x.y', 0, 1000), { name: 'RangeError', code: 'ERR_LEAKWATCH_OUT_OF_RANGE', message: 'x.y must be between 0 and 1000 (got 1001)' });
+  assert.throws(() => checkNumber(1001, 'x.y', 0, 1000), {
+    name: 'RangeError',
+    code: 'ERR_LEAKWATCH_OUT_OF_RANGE',
+    message: 'x.y must be between 0 and 1000 (got 1001)',
+  });
   assert.throws(() => checkNumber(1.5, 'x.n', 1, 10, true), { name: 'RangeError', message: 'x.n must be a whole number between 1 and 10 (got 1.5)' });
-  assert.throws(() => checkNumber('7', 'x.y', 0, 1), { name: 'TypeError', code: 'ERR_LEAKWATCH_INVALID_TYPE', message: 'x.y must be a finite number (got the string "7")' });
+  assert.throws(() => checkNumber('7', 'x.y', 0, 1), {
+    name: 'TypeError',
+    code: 'ERR_LEAKWATCH_INVALID_TYPE',
+    message: 'x.y must be a finite number (got the string "7")',
+  });
   assert.match(errors.outOfRange('a', 'at least 0', -1).message, FORM);
   assert.match(errors.invalidType('a', 'a string', 7).message, FORM);
   assert.match(rust.message, FORM);

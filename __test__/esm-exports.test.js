@@ -59,7 +59,9 @@ test('the memwatch dialects export by name at least what the real @airbnb/node-m
     return;
   }
   const list = (specifier) =>
-    runProcess(['--input-type=module', '-e', `import * as ns from ${JSON.stringify(specifier)}; console.log(JSON.stringify(Object.keys(ns)));`], { timeoutMs: 20_000 });
+    runProcess(['--input-type=module', '-e', `import * as ns from ${JSON.stringify(specifier)}; console.log(JSON.stringify(Object.keys(ns)));`], {
+      timeoutMs: 20_000,
+    });
   const theirs = await list(require('node:url').pathToFileURL(real).href);
   if (theirs.code !== 0) {
     t.skip(`@airbnb/node-memwatch does not load on Node ${process.version}`);

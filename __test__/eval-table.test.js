@@ -66,8 +66,14 @@ test('detectorTable renders results as the table rows: pass, miss, false alarm, 
   assert.match(rows[2], /^\| a-leak \| leak \| 3m30s \| fired ✔ \| \+0m48s \| fired ✔ \| \+0m48s \|$/);
   assert.match(rows[3], /^\| no-leak \| no leak \| {2}\| silent ✔ \| {2}\| \*\*false alarm\*\* ✘ \| at 0m39s \|$/);
   assert.match(rows[4], /\*\*2\/2\*\*.*\*\*1\/2\*\*/);
-  assert.ok(rows.some((r) => /^\| oom \| leak \| 62 s \| fired ✔ \| 38\.0 s \| 1 \| 23\.9 s \|$/.test(r)), table);
-  assert.ok(rows.some((r) => /^\| flat \| no leak \| 90 s \| silent ✔ \| {2}\| 0 \| {2}\|$/.test(r)), table);
+  assert.ok(
+    rows.some((r) => /^\| oom \| leak \| 62 s \| fired ✔ \| 38\.0 s \| 1 \| 23\.9 s \|$/.test(r)),
+    table,
+  );
+  assert.ok(
+    rows.some((r) => /^\| flat \| no leak \| 90 s \| silent ✔ \| {2}\| 0 \| {2}\|$/.test(r)),
+    table,
+  );
 });
 
 test('--write-docs replaces only what is between the markers, and refuses a file without them', (t) => {

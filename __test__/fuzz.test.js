@@ -76,6 +76,10 @@ test('an unprintable bad value still gives our TypeError', () => {
     code: 'ERR_LEAKWATCH_INVALID_TYPE',
     message: /heapSpaces must be a boolean/,
   });
-  const hostile = { toString: () => { throw new Error('no'); } };
+  const hostile = {
+    toString: () => {
+      throw new Error('no');
+    },
+  };
   assert.throws(() => new leakwatch.LeakDetector({ windowMs: hostile }), { name: 'TypeError', message: /windowMs must be a number/ });
 });

@@ -186,21 +186,27 @@ test('with heapSizeLimit, a report says when the floor reaches the limit; withou
 test('bad samples throw with a code', () => {
   const d = new LeakDetector();
   for (const [what, sample, Type, code] of BAD_SAMPLES) {
-    assert.throws(() => d.update(sample), (err) => {
-      assert.ok(err instanceof Type, `${what}: ${err.constructor.name} ${err.message}`);
-      assert.equal(err.code, code, what);
-      assert.ok(err.message.length > 10, what);
-      return true;
-    });
+    assert.throws(
+      () => d.update(sample),
+      (err) => {
+        assert.ok(err instanceof Type, `${what}: ${err.constructor.name} ${err.message}`);
+        assert.equal(err.code, code, what);
+        assert.ok(err.message.length > 10, what);
+        return true;
+      },
+    );
   }
   // Going backwards in time.
   d.update({ timestamp: 10_000, usedHeapSize: 50 * MB });
-  assert.throws(() => d.update({ timestamp: 9_999, usedHeapSize: 50 * MB }), (err) => {
-    assert.ok(err instanceof RangeError, err.message);
-    assert.equal(err.code, 'ERR_LEAKWATCH_OUT_OF_RANGE');
-    assert.match(err.message, /timestamp/);
-    return true;
-  });
+  assert.throws(
+    () => d.update({ timestamp: 9_999, usedHeapSize: 50 * MB }),
+    (err) => {
+      assert.ok(err instanceof RangeError, err.message);
+      assert.equal(err.code, 'ERR_LEAKWATCH_OUT_OF_RANGE');
+      assert.match(err.message, /timestamp/);
+      return true;
+    },
+  );
   // An equal timestamp is fine (two GCs in the same millisecond).
   assert.equal(d.update({ timestamp: 10_000, usedHeapSize: 50 * MB }), null);
 });
@@ -210,10 +216,7 @@ test('a bad sample leaves the state untouched: the alert comes at the same sampl
   const [clean] = replay(samples);
   assert.ok(clean, 'the clean trace fires');
   const backwards = (i) => ({ timestamp: samples[i - 1].timestamp - 1, usedHeapSize: 1e12 });
-  const bads = [
-    ...BAD_SAMPLES.map(([what, sample]) => [what, () => sample]),
-    ['a timestamp going backwards', backwards],
-  ];
+  const bads = [...BAD_SAMPLES.map(([what, sample]) => [what, () => sample]), ['a timestamp going backwards', backwards]];
   for (const [what, bad] of bads) {
     for (const at of [1, 8, clean.index]) {
       const d = new LeakDetector();
@@ -275,12 +278,15 @@ test('options: unknown, mistyped and out-of-range options are rejected', () => {
   ];
   for (const [options, Type, code, patterns] of cases) {
     const label = JSON.stringify(options) ?? String(options);
-    assert.throws(() => new LeakDetector(options), (err) => {
-      assert.ok(err instanceof Type, `${label}: ${err.constructor.name}: ${err.message}`);
-      assert.equal(err.code, code, label);
-      for (const p of patterns) assert.match(err.message, p, label);
-      return true;
-    });
+    assert.throws(
+      () => new LeakDetector(options),
+      (err) => {
+        assert.ok(err instanceof Type, `${label}: ${err.constructor.name}: ${err.message}`);
+        assert.equal(err.code, code, label);
+        for (const p of patterns) assert.match(err.message, p, label);
+        return true;
+      },
+    );
   }
   // The bounds themselves are accepted.
   for (const options of [
@@ -303,7 +309,7 @@ test('reset() forgets samples, episodes and the last timestamp', () => {
 
   // Reset just before the alert: the evidence is gone, so no alert there.
   const d = new LeakDetector();
-  samples.slice(0, clean.index).forEach((s) => d.update(s));
+  for (const s of samples.slice(0, clean.index)) d.update(s);
   d.reset();
   assert.equal(d.suspected, false);
   assert.equal(d.update(samples[clean.index]), null, 'no alert right after reset');
@@ -359,9 +365,7 @@ test('a shrinking heap never fires and a later leak reports positive numbers', (
 
 // A copy of the eval suite's public traces lives in the repo; LEAKWATCH_EVAL_DIR points at
 // another suite's traces instead.
-const TRACES_DIR = process.env.LEAKWATCH_EVAL_DIR
-  ? path.resolve(process.env.LEAKWATCH_EVAL_DIR, 'traces')
-  : path.join(__dirname, 'data', 'eval-traces');
+const TRACES_DIR = process.env.LEAKWATCH_EVAL_DIR ? path.resolve(process.env.LEAKWATCH_EVAL_DIR, 'traces') : path.join(__dirname, 'data', 'eval-traces');
 
 test('the public eval traces pass with the defaults', () => {
   const { traces } = JSON.parse(fs.readFileSync(path.join(TRACES_DIR, 'manifest.json'), 'utf8'));

@@ -64,7 +64,10 @@ test('a real leak that stops: leakState is leaking from leak to leakEnd, whose p
   assert.equal(end.baselineBytes, report.baselineBytes);
   assert.ok(end.growthBytes > 2 * MB, `the retained leak stays: ${end.growthBytes}`);
   assert.ok(end.endUsedHeapSize > end.baselineBytes);
-  assert.match(end.reason, /^heap stopped growing: no growth trend over the last 6 full GCs; episode \d+ \(\d+ alerts?\) lasted .+, the floor is .+ (above|below) its baseline$/);
+  assert.match(
+    end.reason,
+    /^heap stopped growing: no growth trend over the last 6 full GCs; episode \d+ \(\d+ alerts?\) lasted .+, the floor is .+ (above|below) its baseline$/,
+  );
   // provokeLeakThatEnds restored the options: a new detector, a new state.
   assert.equal(leakwatch.leakState, 'none');
 });
@@ -96,7 +99,10 @@ test('includeMinorGc and heapSpaces are read back from the native monitor', () =
 /** 30 MiB/min for 5 min from 15 MiB, then flat; a full GC every 2.5 s, ±0.5 MiB of noise. */
 function leakThatStops() {
   let seed = 7;
-  const noise = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5) * MB;
+  const noise = () => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return (seed / 2 ** 32 - 0.5) * MB;
+  };
   return Array.from({ length: 480 }, (_, i) => {
     const t = i * 2500;
     return { timestamp: t, usedHeapSize: 15 * MB + (Math.min(t, 300_000) / 60_000) * 30 * MB + noise() };
@@ -125,7 +131,7 @@ test('LeakDetector: leakState, suspected and episodeEnd in a replay; update() st
   assert.equal(ends.length, 1, 'the episode ends exactly once');
   const [[at, end]] = ends;
   assert.ok(at > 300_000, `ended at ${at} ms, after the leak stopped`);
-  assert.equal(end.timestamp, at, 'the samples\' time base');
+  assert.equal(end.timestamp, at, "the samples' time base");
   assert.equal(end.alerts, reports.length);
   assert.equal(end.firstAlertTimestamp, reports[0].timestamp);
   assert.equal(end.quietSamples, 16);

@@ -63,6 +63,8 @@ test('live: a leaky service gets `leak`, a flat one only `stats`', { timeout: 12
   const done = flat.lines.find((l) => l.type === 'done');
   assert.ok(done, `the flat child did not finish: ${flat.run.stdout}`);
   const mbs = done.heap.map(([, mb]) => mb);
-  t.diagnostic(`flat: ${done.stats} stats (${done.forced} forced) in ${(done.tMs / 1000).toFixed(1)} s, post-GC heap ${Math.min(...mbs)}-${Math.max(...mbs)} MB`);
+  t.diagnostic(
+    `flat: ${done.stats} stats (${done.forced} forced) in ${(done.tMs / 1000).toFixed(1)} s, post-GC heap ${Math.min(...mbs)}-${Math.max(...mbs)} MB`,
+  );
   assert.ok(done.stats >= 10, `only ${done.stats} stats events in ${done.tMs} ms`);
 });

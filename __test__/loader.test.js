@@ -55,7 +55,12 @@ test('the binary records the V8 build flags of the Node it was built for, and th
   assert.equal(r.code, 0, r.context);
   const { flags } = r.result;
   assert.ok(flags, r.context);
-  for (const name of ['v8_enable_pointer_compression', 'v8_enable_sandbox', 'v8_enable_31bit_smis_on_64bit_arch', 'v8_enable_pointer_compression_shared_cage']) {
+  for (const name of [
+    'v8_enable_pointer_compression',
+    'v8_enable_sandbox',
+    'v8_enable_31bit_smis_on_64bit_arch',
+    'v8_enable_pointer_compression_shared_cage',
+  ]) {
     assert.ok(name in flags, `${name} not recorded: ${JSON.stringify(flags)}`);
   }
   const running = process.config.variables;

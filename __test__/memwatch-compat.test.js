@@ -17,16 +17,20 @@ const PROGRAM = path.join(__dirname, 'fixtures', 'memwatch-program.js');
 function shapeOf(value) {
   if (Array.isArray(value)) return value.length ? [shapeOf(value[0])] : [];
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, shapeOf(value[k])]));
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, shapeOf(value[k])]),
+    );
   }
   return typeof value;
 }
 
-test('the module has memwatch\'s API', () => {
+test("the module has memwatch's API", () => {
   for (const [name, type] of Object.entries(SHAPE.api)) assert.equal(typeof memwatch[name], type, name);
 });
 
-test('stats has exactly @airbnb/node-memwatch\'s key set and types', async () => {
+test("stats has exactly @airbnb/node-memwatch's key set and types", async () => {
   const next = nextEvent(memwatch, 'stats');
   memwatch.gc();
   const stats = await next;
@@ -34,7 +38,7 @@ test('stats has exactly @airbnb/node-memwatch\'s key set and types', async () =>
   assert.deepEqual(JSON.parse(JSON.stringify(stats)), { ...stats }, 'plain JSON-serialisable numbers');
 });
 
-test('stats uses memwatch\'s units: epoch microseconds, nanoseconds, bytes, cumulative counts', async () => {
+test("stats uses memwatch's units: epoch microseconds, nanoseconds, bytes, cumulative counts", async () => {
   const next = nextEvent(memwatch, 'stats');
   const before = Date.now();
   memwatch.gc();
@@ -56,7 +60,7 @@ test('stats uses memwatch\'s units: epoch microseconds, nanoseconds, bytes, cumu
   assert.equal(Object.keys(s).includes('current_base'), false);
 });
 
-test('HeapDiff has exactly memwatch\'s output shape and finds the leaked class', () => {
+test("HeapDiff has exactly memwatch's output shape and finds the leaked class", () => {
   class LeakyThing {
     constructor(i) {
       this.i = i;
@@ -78,7 +82,7 @@ test('HeapDiff has exactly memwatch\'s output shape and finds the leaked class',
   assert.throws(() => hd.end(), { message: 'attempt to end() a HeapDiff that was already ended' });
 });
 
-test('leak fires with lloyd\'s { start, end, growth, reason }, driven by leakwatch\'s detector', { timeout: 60_000 }, async () => {
+test("leak fires with lloyd's { start, end, growth, reason }, driven by leakwatch's detector", { timeout: 60_000 }, async () => {
   const run = await runNode(
     `
     const memwatch = require('leakwatch/memwatch');
@@ -107,7 +111,7 @@ test('leak fires with lloyd\'s { start, end, growth, reason }, driven by leakwat
   assert.match(info.reason, /heap grew/);
 });
 
-test('relays follow listeners: removing the last memwatch listener stops leakwatch\'s monitor', () => {
+test("relays follow listeners: removing the last memwatch listener stops leakwatch's monitor", () => {
   const leakwatch = require('leakwatch');
   const listener = () => {};
   memwatch.on('stats', listener);
@@ -137,11 +141,11 @@ test('removeAllListeners() with no arguments stops monitoring, and later listene
   assert.equal(leakwatch.monitoring, false, 'nextEvent removed its listener');
 });
 
-test('ESM: `import { HeapDiff, gc } from \'leakwatch/memwatch\'` (the names @airbnb/node-memwatch exports)', { timeout: 30_000 }, async () => {
+test("ESM: `import { HeapDiff, gc } from 'leakwatch/memwatch'` (the names @airbnb/node-memwatch exports)", { timeout: 30_000 }, async () => {
   const run = await runNode(
     [
       "import memwatch, { HeapDiff, gc } from 'leakwatch/memwatch';",
-      "const keep = setTimeout(() => process.exit(1), 10000);",
+      'const keep = setTimeout(() => process.exit(1), 10000);',
       "memwatch.once('stats', (s) => { clearTimeout(keep); console.log(JSON.stringify({ keys: Object.keys(s).length, same: HeapDiff === memwatch.HeapDiff && gc === memwatch.gc, diff: typeof new HeapDiff().end().change.details })); });",
       'setTimeout(gc, 10);',
     ].join('\n'),
@@ -151,7 +155,7 @@ test('ESM: `import { HeapDiff, gc } from \'leakwatch/memwatch\'` (the names @air
   assert.deepEqual(run.result, { keys: Object.keys(SHAPE.stats).length, same: true, diff: 'object' });
 });
 
-test('a program written for memwatch runs unchanged with require(\'leakwatch/memwatch\')', { timeout: 60_000 }, async (t) => {
+test("a program written for memwatch runs unchanged with require('leakwatch/memwatch')", { timeout: 60_000 }, async (t) => {
   const run = await runNode(`require(${JSON.stringify(PROGRAM)})`, { timeoutMs: 30_000 });
   assert.equal(run.code, 0, run.stderr);
   const out = JSON.parse(run.stdout);

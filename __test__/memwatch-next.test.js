@@ -18,8 +18,20 @@ test('the first nine compactions: both bases are the last heap, trend 0; min/max
   const lloyd = new LloydStats();
   const out = feed(lloyd, [100, 10_000_000, 5_000_000, 4_000_000, 6_000_000, 5_500_000, 5_400_000, 5_300_000, 5_200_000]);
   assert.deepEqual(Object.keys(out[0]), LLOYD_KEYS, "lloyd's keys in lloyd's order");
-  assert.deepEqual(out[1], { num_full_gc: 2, num_inc_gc: 0, heap_compactions: 2, usage_trend: 0, estimated_base: 10_000_000, current_base: 10_000_000, min: 0, max: 0 });
-  assert.deepEqual({ ...out[2], num_full_gc: 0, heap_compactions: 0 }, { num_full_gc: 0, num_inc_gc: 0, heap_compactions: 0, usage_trend: 0, estimated_base: 5_000_000, current_base: 5_000_000, min: 5_000_000, max: 5_000_000 });
+  assert.deepEqual(out[1], {
+    num_full_gc: 2,
+    num_inc_gc: 0,
+    heap_compactions: 2,
+    usage_trend: 0,
+    estimated_base: 10_000_000,
+    current_base: 10_000_000,
+    min: 0,
+    max: 0,
+  });
+  assert.deepEqual(
+    { ...out[2], num_full_gc: 0, heap_compactions: 0 },
+    { num_full_gc: 0, num_inc_gc: 0, heap_compactions: 0, usage_trend: 0, estimated_base: 5_000_000, current_base: 5_000_000, min: 5_000_000, max: 5_000_000 },
+  );
   const last = out[8];
   // (integer division: gc_compact / RECENT_PERIOD is 0 below 10, so no damping at all)
   assert.equal(last.estimated_base, 5_200_000);
@@ -32,7 +44,10 @@ test('the first nine compactions: both bases are the last heap, trend 0; min/max
 test('from the tenth compaction: recent = (9·recent + last) / 10, ancient over min(n, 120), trend in percent', () => {
   const lloyd = new LloydStats();
   // 1.1 MB, 1.2 MB, ... 2.2 MB: twelve compactions of a steady 100 kB growth.
-  const out = feed(lloyd, Array.from({ length: 12 }, (_, i) => 1_100_000 + 100_000 * i));
+  const out = feed(
+    lloyd,
+    Array.from({ length: 12 }, (_, i) => 1_100_000 + 100_000 * i),
+  );
   assert.equal(out[8].estimated_base, 1_900_000);
   // n = 10: recent = (1,900,000·9 + 2,000,000) / 10; ancient = (1,900,000·9 + 2,000,000) / 10.
   assert.equal(out[9].estimated_base, 1_910_000);
@@ -40,11 +55,29 @@ test('from the tenth compaction: recent = (9·recent + last) / 10, ancient over 
   // n = 11: recent = (1,910,000·9 + 2,100,000) / 10 = 1,929,000;
   //         ancient = trunc((1,910,000·10 + 2,100,000) / 11) = trunc(1,927,272.7) = 1,927,272;
   //         trend = round(1,728 / 1,927,272 · 1000) / 10 = round(0.897) / 10 = 0.1.
-  assert.deepEqual(out[10], { num_full_gc: 11, num_inc_gc: 0, heap_compactions: 11, usage_trend: 0.1, estimated_base: 1_929_000, current_base: 2_100_000, min: 1_300_000, max: 2_100_000 });
+  assert.deepEqual(out[10], {
+    num_full_gc: 11,
+    num_inc_gc: 0,
+    heap_compactions: 11,
+    usage_trend: 0.1,
+    estimated_base: 1_929_000,
+    current_base: 2_100_000,
+    min: 1_300_000,
+    max: 2_100_000,
+  });
   // n = 12: recent = (1,929,000·9 + 2,200,000) / 10 = 1,956,100;
   //         ancient = trunc((1,927,272·11 + 2,200,000) / 12) = trunc(1,949,999.3) = 1,949,999;
   //         trend = round(6,101 / 1,949,999 · 1000) / 10 = round(3.129) / 10 = 0.3.
-  assert.deepEqual(out[11], { num_full_gc: 12, num_inc_gc: 0, heap_compactions: 12, usage_trend: 0.3, estimated_base: 1_956_100, current_base: 2_200_000, min: 1_300_000, max: 2_200_000 });
+  assert.deepEqual(out[11], {
+    num_full_gc: 12,
+    num_inc_gc: 0,
+    heap_compactions: 12,
+    usage_trend: 0.3,
+    estimated_base: 1_956_100,
+    current_base: 2_200_000,
+    min: 1_300_000,
+    max: 2_200_000,
+  });
   assert.equal(lloyd.baseAncient, 1_949_999);
 });
 
@@ -78,7 +111,7 @@ test('every GC that is not a full one counts as num_inc_gc; only full GCs are co
   assert.deepEqual([s.num_full_gc, s.num_inc_gc, s.heap_compactions], [2, 6, 2]);
 });
 
-test('live: stats has exactly lloyd\'s eight enumerable keys, computed from the real post-GC heap', { timeout: 60_000 }, async () => {
+test("live: stats has exactly lloyd's eight enumerable keys, computed from the real post-GC heap", { timeout: 60_000 }, async () => {
   const run = await runNode(
     `
     const memwatch = require('leakwatch/memwatch-next');
@@ -127,7 +160,7 @@ test('live: stats has exactly lloyd\'s eight enumerable keys, computed from the 
   assert.deepEqual(o.api, ['function', 'function', 'function']);
 });
 
-test('live: leak has lloyd\'s { start, end, growth, reason }', { timeout: 60_000 }, async () => {
+test("live: leak has lloyd's { start, end, growth, reason }", { timeout: 60_000 }, async () => {
   const run = await runNode(
     `
     const memwatch = require('leakwatch/memwatch-next');
@@ -154,7 +187,7 @@ test('live: leak has lloyd\'s { start, end, growth, reason }', { timeout: 60_000
   assert.match(run.result.reason, /heap grew/);
 });
 
-test('ESM: `import { on, HeapDiff, gc } from \'leakwatch/memwatch-next\'`, with on() called bare', { timeout: 30_000 }, async () => {
+test("ESM: `import { on, HeapDiff, gc } from 'leakwatch/memwatch-next'`, with on() called bare", { timeout: 30_000 }, async () => {
   const esm = await runNode(
     [
       "import memwatch, { on, once, off, HeapDiff, gc } from 'leakwatch/memwatch-next';",

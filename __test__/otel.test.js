@@ -4,13 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { metrics } = require('@opentelemetry/api');
-const {
-  AggregationTemporality,
-  DataPointType,
-  InMemoryMetricExporter,
-  MeterProvider,
-  PeriodicExportingMetricReader,
-} = require('@opentelemetry/sdk-metrics');
+const { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');
 const leakwatch = require('..');
 const { register, METRIC_NAMES } = require('leakwatch/otel');
 const { nextEvent, provokeLeakThatEnds, requireWithoutScript, runNode } = require('./helpers');
@@ -202,5 +196,8 @@ test('without @opentelemetry/api installed, require() says what to install', asy
   const script = requireWithoutScript('leakwatch/otel', '@opentelemetry/api');
   const run = await runNode(script);
   assert.equal(run.code, 0, run.stderr);
-  assert.equal(run.stdout.trim(), 'ERR_LEAKWATCH_MISSING_PEER leakwatch/otel needs @opentelemetry/api, an optional peer dependency of leakwatch: npm install @opentelemetry/api');
+  assert.equal(
+    run.stdout.trim(),
+    'ERR_LEAKWATCH_MISSING_PEER leakwatch/otel needs @opentelemetry/api, an optional peer dependency of leakwatch: npm install @opentelemetry/api',
+  );
 });

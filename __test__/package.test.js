@@ -17,7 +17,16 @@ test('the packed tarball installs into an empty project and emits stats', { time
     const packed = execFileSync(npm, ['pack', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' });
     const [{ filename, files }] = JSON.parse(packed);
     const names = files.map((f) => f.path);
-    for (const needed of ['lib/index.js', 'lib/index.mjs', 'lib/index.d.ts', 'crates/node/build.rs', 'crates/node/shim/gc_hook.cc', 'crates/core/src/detector.rs', 'Cargo.toml', 'Cargo.lock']) {
+    for (const needed of [
+      'lib/index.js',
+      'lib/index.mjs',
+      'lib/index.d.ts',
+      'crates/node/build.rs',
+      'crates/node/shim/gc_hook.cc',
+      'crates/core/src/detector.rs',
+      'Cargo.toml',
+      'Cargo.lock',
+    ]) {
       assert.ok(names.includes(needed), `${needed} is packed`);
     }
     assert.ok(!names.some((n) => n.endsWith('.node') || n.startsWith('target/')), 'no build output is packed');
@@ -35,7 +44,11 @@ test('the packed tarball installs into an empty project and emits stats', { time
       { cwd: app, encoding: 'utf8' },
     );
     assert.equal(out.trim(), 'mark-sweep-compact');
-    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import lw, { LeakDetector } from 'leakwatch'; console.log(typeof lw.on, typeof LeakDetector);"], { cwd: app, encoding: 'utf8' });
+    const esm = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', "import lw, { LeakDetector } from 'leakwatch'; console.log(typeof lw.on, typeof LeakDetector);"],
+      { cwd: app, encoding: 'utf8' },
+    );
     assert.equal(esm.trim(), 'function function');
 
     // Every public subpath, from the installed package, the way each TypeScript resolution
@@ -54,7 +67,16 @@ test('the packed tarball installs into an empty project and emits stats', { time
     fs.writeFileSync(path.join(app, 'check.ts'), `${check}\n`);
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
     for (const resolution of ['node16', 'node10']) {
-      const args = [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', resolution === 'node10' ? 'commonjs' : 'node16', '--moduleResolution', resolution];
+      const args = [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        '--module',
+        resolution === 'node10' ? 'commonjs' : 'node16',
+        '--moduleResolution',
+        resolution,
+      ];
       args.push('--typeRoots', path.join(ROOT, 'node_modules', '@types'), '--types', 'node', 'check.ts');
       const r = spawnSync(process.execPath, args, { cwd: app, encoding: 'utf8' });
       assert.equal(r.status, 0, `tsc --moduleResolution ${resolution}:\n${r.stdout}${r.stderr}`);

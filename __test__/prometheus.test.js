@@ -141,7 +141,7 @@ test('bad options throw before anything is registered', () => {
   assert.equal(leakwatch.monitoring, false);
 });
 
-test('without a registry, register() uses prom-client\'s global one', async (t) => {
+test("without a registry, register() uses prom-client's global one", async (t) => {
   const unregister = register();
   t.after(unregister);
   assert.notEqual(client.register.getSingleMetric(METRIC_NAMES.leakSuspected), undefined);
@@ -154,5 +154,8 @@ test('without prom-client installed, require() says what to install', async () =
   const script = requireWithoutScript('leakwatch/prometheus', 'prom-client');
   const run = await runNode(script);
   assert.equal(run.code, 0, run.stderr);
-  assert.equal(run.stdout.trim(), 'ERR_LEAKWATCH_MISSING_PEER leakwatch/prometheus needs prom-client, an optional peer dependency of leakwatch: npm install prom-client');
+  assert.equal(
+    run.stdout.trim(),
+    'ERR_LEAKWATCH_MISSING_PEER leakwatch/prometheus needs prom-client, an optional peer dependency of leakwatch: npm install prom-client',
+  );
 });

@@ -40,7 +40,10 @@ test('a leaky app gets one JSON line per leak report on stderr, with -r (CommonJ
   for (const run of [cjs, esm]) {
     assert.equal(run.code, 0, describe(run));
     assert.match(run.stdout, /^served \d+$/m, 'the app ran to its end');
-    assert.ok(run.lines.every((l) => l.startsWith('{')), `only JSON lines: ${run.stderr}`);
+    assert.ok(
+      run.lines.every((l) => l.startsWith('{')),
+      `only JSON lines: ${run.stderr}`,
+    );
     const leaks = jsonLines(run);
     assert.ok(leaks.length >= 1, describe(run));
     const [first] = leaks;

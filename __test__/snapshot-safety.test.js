@@ -172,7 +172,11 @@ test('writeSnapshot() options are checked', () => {
     [{ forse: true }, TypeError, 'ERR_LEAKWATCH_UNKNOWN_OPTION'],
   ];
   for (const [options, type, code] of cases) {
-    assert.throws(() => leakwatch.writeSnapshot(os.tmpdir(), options), (err) => err instanceof type && err.code === code, JSON.stringify(options));
+    assert.throws(
+      () => leakwatch.writeSnapshot(os.tmpdir(), options),
+      (err) => err instanceof type && err.code === code,
+      JSON.stringify(options),
+    );
   }
   assert.throws(() => new leakwatch.HeapDiff({ budgetMs: -5 }), { code: 'ERR_LEAKWATCH_OUT_OF_RANGE' });
   assert.throws(() => leakwatch.configure({ snapshotBudgetMs: 'soon' }), { code: 'ERR_LEAKWATCH_INVALID_TYPE' });
@@ -181,11 +185,14 @@ test('writeSnapshot() options are checked', () => {
 test('a snapshot past its time budget is aborted and leaves no file, no picture', (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, 'late.heapsnapshot');
-  assert.throws(() => leakwatch.writeSnapshot(file, { force: true, budgetMs: 0 }), (err) => {
-    assert.equal(err.code, 'ERR_LEAKWATCH_SNAPSHOT_ABORTED', err.message);
-    assert.match(err.message, /time budget \(0 ms\)/);
-    return true;
-  });
+  assert.throws(
+    () => leakwatch.writeSnapshot(file, { force: true, budgetMs: 0 }),
+    (err) => {
+      assert.equal(err.code, 'ERR_LEAKWATCH_SNAPSHOT_ABORTED', err.message);
+      assert.match(err.message, /time budget \(0 ms\)/);
+      return true;
+    },
+  );
   assert.deepEqual(fs.readdirSync(dir), [], 'no file and no temp file left');
   assert.throws(() => new leakwatch.HeapDiff({ budgetMs: 0 }), { code: 'ERR_LEAKWATCH_SNAPSHOT_ABORTED' });
   assert.equal(binding.liveHeapPictures(), 0);

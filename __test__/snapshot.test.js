@@ -73,12 +73,15 @@ test('writeSnapshot rejects bad paths with a clear error and writes nothing', (t
     [path.join(dir, 'missing', 'x.heapsnapshot'), Error, 'ERR_LEAKWATCH_SNAPSHOT_DIR', /does not exist/],
   ];
   for (const [target, ErrorClass, code, message] of cases) {
-    assert.throws(() => leakwatch.writeSnapshot(target), (err) => {
-      assert.ok(err instanceof ErrorClass, `${err.constructor.name}: ${err.message}`);
-      assert.equal(err.code, code);
-      assert.match(err.message, message);
-      return true;
-    });
+    assert.throws(
+      () => leakwatch.writeSnapshot(target),
+      (err) => {
+        assert.ok(err instanceof ErrorClass, `${err.constructor.name}: ${err.message}`);
+        assert.equal(err.code, code);
+        assert.match(err.message, message);
+        return true;
+      },
+    );
   }
   assert.deepEqual(fs.readdirSync(dir), []);
 });
@@ -115,12 +118,15 @@ test('bad snapshot options throw, name the option, and change nothing', (t) => {
   }
   const before = leakwatch.options;
   for (const [options, ErrorClass, code, message] of cases) {
-    assert.throws(() => leakwatch.configure(options), (err) => {
-      assert.ok(err instanceof ErrorClass, `${JSON.stringify(options)}: ${err.constructor.name}: ${err.message}`);
-      assert.equal(err.code, code, err.message);
-      assert.match(err.message, message);
-      return true;
-    });
+    assert.throws(
+      () => leakwatch.configure(options),
+      (err) => {
+        assert.ok(err instanceof ErrorClass, `${JSON.stringify(options)}: ${err.constructor.name}: ${err.message}`);
+        assert.equal(err.code, code, err.message);
+        assert.match(err.message, message);
+        return true;
+      },
+    );
     assert.deepEqual(leakwatch.options, before, `${JSON.stringify(options)} changed the options`);
   }
 });

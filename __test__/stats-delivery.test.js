@@ -116,12 +116,15 @@ test('gc() with nobody listening leaves monitoring off and delivers nothing late
   assert.deepEqual(seen, [], 'the GCs before the listener are not replayed later');
 });
 
-test('forced says which GCs were forced: gc() and a user\'s snapshot yes, V8\'s own full GCs no', async () => {
+test("forced says which GCs were forced: gc() and a user's snapshot yes, V8's own full GCs no", async () => {
   const seen = [];
   leakwatch.on('stats', (s) => seen.push(s));
   leakwatch.gc();
   await settle();
-  assert.deepEqual(seen.map((s) => s.forced), [true]);
+  assert.deepEqual(
+    seen.map((s) => s.forced),
+    [true],
+  );
 
   // A user's own snapshot is the user's: its GCs are `stats`, all forced (a burst on Node 20,
   // flagged by V8 12+).
@@ -134,7 +137,10 @@ test('forced says which GCs were forced: gc() and a user\'s snapshot yes, V8\'s 
   }
   await settle();
   assert.ok(seen.length >= 1, 'the snapshot ran full GCs');
-  assert.ok(seen.every((s) => s.forced && s.gcType === 'mark-sweep-compact'), JSON.stringify(seen.map((s) => s.forced)));
+  assert.ok(
+    seen.every((s) => s.forced && s.gcType === 'mark-sweep-compact'),
+    JSON.stringify(seen.map((s) => s.forced)),
+  );
 
   seen.length = 0;
   let natural = null;
@@ -150,7 +156,7 @@ test('forced says which GCs were forced: gc() and a user\'s snapshot yes, V8\'s 
   assert.equal(natural.gcType, 'mark-sweep-compact');
 });
 
-test('leakwatch\'s own snapshots are not stats, but count in the next one\'s gcCount', async () => {
+test("leakwatch's own snapshots are not stats, but count in the next one's gcCount", async () => {
   const seen = [];
   leakwatch.on('stats', (s) => seen.push(s));
   leakwatch.gc();
@@ -158,7 +164,7 @@ test('leakwatch\'s own snapshots are not stats, but count in the next one\'s gcC
   const hd = new leakwatch.HeapDiff();
   hd.end();
   await settle();
-  assert.equal(seen.length, 1, 'no stats for the HeapDiff\'s GCs');
+  assert.equal(seen.length, 1, "no stats for the HeapDiff's GCs");
   leakwatch.gc();
   await settle();
   assert.equal(seen.length, 2);

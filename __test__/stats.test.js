@@ -26,8 +26,14 @@ test('a forced GC produces one consistent stats event', async () => {
   assert.equal(s.droppedEvents, 0);
   assert.equal(s.heapSpaces, undefined, 'heap spaces are opt-in');
   for (const key of [
-    'totalPhysicalSize', 'totalAvailableSize', 'mallocedMemory', 'peakMallocedMemory',
-    'externalMemory', 'numberOfNativeContexts', 'numberOfDetachedContexts', 'selfTimeMs',
+    'totalPhysicalSize',
+    'totalAvailableSize',
+    'mallocedMemory',
+    'peakMallocedMemory',
+    'externalMemory',
+    'numberOfNativeContexts',
+    'numberOfDetachedContexts',
+    'selfTimeMs',
   ]) {
     assert.equal(typeof s[key], 'number', key);
     assert.ok(Number.isFinite(s[key]) && s[key] >= 0, key);
@@ -57,7 +63,7 @@ test('minor GCs are delivered only when asked for', async () => {
   leakwatch.on('stats', (s) => kinds.add(s.gcType));
   const churn = () => {
     let keep = 0;
-    for (let i = 0; i < 2e5; i++) keep += { i, s: 'x' + i }.s.length;
+    for (let i = 0; i < 2e5; i++) keep += { i, s: `x${i}` }.s.length;
     return keep;
   };
   churn();
@@ -87,7 +93,7 @@ test('a real leak shows up as growing usedHeapSize', async () => {
   leakwatch.on('stats', (s) => used.push(s.usedHeapSize));
   const hoard = [];
   for (let round = 0; round < 3; round++) {
-    for (let i = 0; i < 50_000; i++) hoard.push({ round, i, payload: 'leak' + i });
+    for (let i = 0; i < 50_000; i++) hoard.push({ round, i, payload: `leak${i}` });
     leakwatch.gc();
     await settle();
   }

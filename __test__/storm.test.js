@@ -15,7 +15,9 @@ const mb = (b) => (b / MB).toFixed(1);
 
 const runFixture = (scenario, { args = [], env = {}, timeoutMs }) => runProcess([...args, FIXTURE, scenario], { env, timeoutMs });
 
-test('a listener blocking the thread for ~200 scavenges per event in a scavenge storm: bounded memory, drops counted, GCs keep running', { timeout: 90_000 }, async (t) => {
+test('a listener blocking the thread for ~200 scavenges per event in a scavenge storm: bounded memory, drops counted, GCs keep running', {
+  timeout: 90_000,
+}, async (t) => {
   const r = await runFixture('slow-consumer', { args: ['--max-semi-space-size=1'], timeoutMs: 80_000 });
   assert.equal(r.code, 0, r.context);
   assert.equal(r.stderr, '', r.context);
@@ -46,7 +48,9 @@ test('a listener blocking the thread for ~200 scavenges per event in a scavenge 
   assert.equal(o.monitoring, true);
 });
 
-test(`${LONG ? '1e6' : 'tens of thousands of'} GCs with minor delivery on: RSS stays flat, every GC delivered`, { timeout: LONG ? 1_800_000 : 240_000 }, async (t) => {
+test(`${LONG ? '1e6' : 'tens of thousands of'} GCs with minor delivery on: RSS stays flat, every GC delivered`, {
+  timeout: LONG ? 1_800_000 : 240_000,
+}, async (t) => {
   const env = LONG ? { TARGET_GCS: '1000000', SAMPLE_EVERY: '200', MAX_DURATION_MS: '1700000' } : { TARGET_GCS: '20000', MIN_FULL_GCS: '1500' };
   const r = await runFixture('long-run', { args: ['--expose-gc'], env, timeoutMs: LONG ? 1_750_000 : 200_000 });
   assert.equal(r.code, 0, r.context);

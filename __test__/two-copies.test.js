@@ -23,7 +23,11 @@ function run(args, execArgs = []) {
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      const lines = stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       resolve({ code, signal, stderr, lines, context: `exit ${code} signal ${signal}\nstdout: ${stdout}\nstderr: ${stderr}` });
     });
   });
@@ -43,7 +47,11 @@ function assertBothWork(r) {
   assert.equal(r.signal, null, `crashed\n${r.context}`);
   assert.equal(r.code, 0, r.context);
   assert.equal(r.stderr, '', r.context);
-  assert.deepEqual(r.lines.map((l) => l.thread), ['main', 'worker'], r.context);
+  assert.deepEqual(
+    r.lines.map((l) => l.thread),
+    ['main', 'worker'],
+    r.context,
+  );
   for (const l of r.lines) {
     const where = `${l.thread}: ${JSON.stringify(l)}`;
     assert.equal(l.error, undefined, where);

@@ -164,7 +164,7 @@ if (workloadName === '--probe') {
       anchor.flush();
     } else if (variant !== 'A') require(path.join(__dirname, '..'));
   } catch (err) {
-    answer = String(err && err.message ? err.message : err)
+    answer = String(err?.message ? err.message : err)
       .split('\n')[0]
       .slice(0, 300);
   }
@@ -222,7 +222,7 @@ function fullGcPayload(force) {
     const timer = setTimeout(() => reject(new Error('no stats payload after a forced full GC')), 10_000);
     seen.waiters.push({
       after,
-      resolve: (s) => {
+      resolve: (_s) => {
         clearTimeout(timer);
         // Let any payload of the same batch arrive, then take the newest full-GC payload.
         setImmediate(() => resolve(seen.lastFull));
@@ -254,7 +254,9 @@ async function main() {
   }
 
   // Identical starting point: one full GC, then one turn of the event loop.
-  const before = leakwatch ? await fullGcPayload(fullGc) : (fullGc(), null);
+  let before = null;
+  if (leakwatch) before = await fullGcPayload(fullGc);
+  else fullGc();
   const batchesBefore = seen.batches;
   const statsBefore = seen.stats;
   await new Promise((r) => setImmediate(r));

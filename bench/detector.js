@@ -71,7 +71,9 @@ const results = {};
 for (const shape of Object.keys(SHAPES)) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, lw] of builds) {
-      ((results[shape] ??= {})[name] ??= []).push(time(lw, shape));
+      results[shape] ??= {};
+      results[shape][name] ??= [];
+      results[shape][name].push(time(lw, shape));
     }
   }
 }

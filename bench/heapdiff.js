@@ -152,7 +152,9 @@ async function main() {
     return i > 0 ? process.argv[i + 1] : fallback;
   };
   const big = process.argv.includes('--big');
-  const sizes = arg('--sizes', big ? '500000,2000000' : '500000').split(',').map(Number);
+  const sizes = arg('--sizes', big ? '500000,2000000' : '500000')
+    .split(',')
+    .map(Number);
   const rounds = Number(arg('--rounds', '3'));
   const reps = Number(arg('--reps', '2'));
   const heaps = [...sizes.map((n) => ['array', n]), ['list', 100_000]];
@@ -178,17 +180,14 @@ async function main() {
     const lw = summary(rows.leakwatch);
     const mw = memwatchAvailable ? summary(rows.memwatch) : 'not installed';
     // HeapDiff ÷ memwatch per round (each pair ran back to back), then the median.
-    const pairs = rows.leakwatch
-      .map((x, i) => [x, rows.memwatch[i]])
-      .filter(([x, y]) => x && y && !x.crash && !y.crash);
+    const pairs = rows.leakwatch.map((x, i) => [x, rows.memwatch[i]]).filter(([x, y]) => x && y && !x.crash && !y.crash);
     const vsMemwatch = pairs.length ? median(pairs.map(([x, y]) => x.ms / y.ms)) : null;
     const cpuVsMemwatch = pairs.length ? median(pairs.map(([x, y]) => x.cpuMs / y.cpuMs)) : null;
     results.push({ shape, n, rounds, leakwatch: lw, memwatch: mw, vsMemwatch, cpuVsMemwatch, raw: rows });
   }
 
   const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
-  const range = (x) =>
-    `${x.vsFloor.toFixed(3)} (${x.vsFloorRange.map((v) => v.toFixed(2)).join('–')}; CPU ${x.cpuVsFloor.toFixed(3)})`;
+  const range = (x) => `${x.vsFloor.toFixed(3)} (${x.vsFloorRange.map((v) => v.toFixed(2)).join('–')}; CPU ${x.cpuVsFloor.toFixed(3)})`;
   const lines = [
     `HeapDiff on Node ${process.version}, ${rounds} interleaved rounds (medians; ranges over rounds)`,
     '',
@@ -220,10 +219,7 @@ async function main() {
   lines.push('', ...goal);
   console.log(lines.join('\n'));
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(
-    path.join(__dirname, 'results', 'heapdiff-latest.json'),
-    `${JSON.stringify({ node: process.version, results }, null, 2)}\n`,
-  );
+  fs.writeFileSync(path.join(__dirname, 'results', 'heapdiff-latest.json'), `${JSON.stringify({ node: process.version, results }, null, 2)}\n`);
   if (process.argv.includes('--json')) console.log(JSON.stringify(results));
 }
 

@@ -58,7 +58,10 @@ const REPO = path.join(__dirname, '..');
 function print({ markdown, json: printJson }, json, file) {
   const { meta, analysis, failures } = json;
   if (markdown) process.stdout.write(`${documentMarkdown(meta, analysis, failures)}\n`);
-  else process.stdout.write(`# leakwatch overhead benchmark\n\n${reportResults(meta, analysis, failures, 1)}\nRaw results: ${path.relative(process.cwd(), file)}\n`);
+  else
+    process.stdout.write(
+      `# leakwatch overhead benchmark\n\n${reportResults(meta, analysis, failures, 1)}\nRaw results: ${path.relative(process.cwd(), file)}\n`,
+    );
   if (printJson) process.stdout.write(`${JSON.stringify(json)}\n`);
 }
 
@@ -86,7 +89,12 @@ async function main() {
   meta.variants = variants;
   meta.packages = Object.fromEntries(Object.values(VARIANT_PACKAGE).map((name) => [name, describePackage(name)]));
   const buildDir = path.join(REPO, 'build');
-  meta.leakwatchBinaries = fs.existsSync(buildDir) ? fs.readdirSync(buildDir).filter((f) => f.endsWith('.node')).sort() : [];
+  meta.leakwatchBinaries = fs.existsSync(buildDir)
+    ? fs
+        .readdirSync(buildDir)
+        .filter((f) => f.endsWith('.node'))
+        .sort()
+    : [];
   if (opts.buildTime) meta.buildTime = measureBuild();
   for (const [v, why] of Object.entries(meta.unavailable)) process.stderr.write(`${VARIANT_LABEL[v]}: unavailable: ${why}\n`);
 

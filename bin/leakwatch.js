@@ -70,8 +70,7 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).
     process.exitCode = code;
   },
   (err) => {
-    process.stderr.write(`leakwatch: internal error (please report it): ${err && err.stack ? err.stack : err}\n`);
+    process.stderr.write(`leakwatch: internal error (please report it): ${err?.stack ? err.stack : err}\n`);
     process.exitCode = 1;
   },
 );
-

@@ -19,8 +19,7 @@ const loadError = (message, code) => error(`leakwatch: ${message}`, code);
 
 function mismatch(builtFor, running) {
   return loadError(
-    `the native addon was built for Node ABI ${builtFor}, but this is Node ${process.version} ` +
-      `(ABI ${running}). Rebuild it for this Node: ${REBUILD}.`,
+    `the native addon was built for Node ABI ${builtFor}, but this is Node ${process.version} ` + `(ABI ${running}). Rebuild it for this Node: ${REBUILD}.`,
     'ERR_LEAKWATCH_ABI_MISMATCH',
   );
 }
@@ -33,17 +32,14 @@ function flagValue(value) {
 /** The running Node's V8 build flags. Documented test hook: LEAKWATCH_SIMULATE_V8_FLAGS
  * ("v8_enable_pointer_compression=1,…") overrides some, to exercise the mismatch error. */
 function runningV8Flags(names) {
-  const variables = (process.config && process.config.variables) || {};
+  const variables = process.config?.variables || {};
   const running = Object.fromEntries(names.map((name) => [name, flagValue(variables[name])]));
   const simulate = process.env.LEAKWATCH_SIMULATE_V8_FLAGS;
   if (simulate) {
     for (const entry of simulate.split(',')) {
       const [name, value] = entry.split('=').map((x) => x.trim());
       if (!/^[a-z0-9_]+$/.test(name || '') || !/^[01]$/.test(value || '')) {
-        throw typeError(
-          `leakwatch: LEAKWATCH_SIMULATE_V8_FLAGS must be "flag=0|1,…" (got ${JSON.stringify(simulate)})`,
-          'ERR_LEAKWATCH_INVALID_TYPE',
-        );
+        throw typeError(`leakwatch: LEAKWATCH_SIMULATE_V8_FLAGS must be "flag=0|1,…" (got ${JSON.stringify(simulate)})`, 'ERR_LEAKWATCH_INVALID_TYPE');
       }
       running[name] = Number(value);
     }
@@ -79,8 +75,7 @@ function loadBinding() {
     }
     if (built.length > 0) throw mismatch(built.join(', '), abi);
     throw loadError(
-      `the native addon is not built (looked for ${file}). Build it with ${REBUILD}; ` +
-        'this needs a Rust toolchain (cargo) and the Node.js headers.',
+      `the native addon is not built (looked for ${file}). Build it with ${REBUILD}; this needs a Rust toolchain (cargo) and the Node.js headers.`,
       'ERR_LEAKWATCH_NOT_BUILT',
     );
   }

@@ -146,7 +146,11 @@ function checkDir(dir, name) {
   try {
     stat = fs.statSync(dir);
   } catch (err) {
-    throw error(`${name} ${JSON.stringify(dir)} cannot be used: ${err.code === 'ENOENT' ? 'it does not exist' : err.message}`, 'ERR_LEAKWATCH_SNAPSHOT_DIR', err);
+    throw error(
+      `${name} ${JSON.stringify(dir)} cannot be used: ${err.code === 'ENOENT' ? 'it does not exist' : err.message}`,
+      'ERR_LEAKWATCH_SNAPSHOT_DIR',
+      err,
+    );
   }
   if (!stat.isDirectory()) {
     throw error(`${name} ${JSON.stringify(dir)} is not a directory`, 'ERR_LEAKWATCH_SNAPSHOT_DIR');

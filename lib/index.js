@@ -31,7 +31,7 @@ class Leakwatch extends EventEmitter {
   constructor() {
     super();
     // One monitor per environment: a second emitter would fight the first over it.
-    if (created) throw new Error('leakwatch: use the module\'s instance (require(\'leakwatch\')), not new Leakwatch()');
+    if (created) throw new Error("leakwatch: use the module's instance (require('leakwatch')), not new Leakwatch()");
     created = true;
     // What "time to the heap limit" is measured against (see lib/old-generation-limit.js).
     binding.monitorSetOldGenerationLimit(oldGenerationLimit());
@@ -110,7 +110,16 @@ class Leakwatch extends EventEmitter {
   get options() {
     const { diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap } = this.#evidence;
     const { includeMinorGc, heapSpaces } = binding.monitorConfigure({});
-    return { includeMinorGc, heapSpaces, diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap && { ...snap }, leak: { ...this.#leak } };
+    return {
+      includeMinorGc,
+      heapSpaces,
+      diffOnLeak,
+      diffMaxHeapBytes,
+      diffMinIntervalMs,
+      snapshotBudgetMs,
+      snapshot: snap && { ...snap },
+      leak: { ...this.#leak },
+    };
   }
 
   /** Writes a Chrome DevTools heap snapshot of this thread's heap and returns its absolute

@@ -91,6 +91,6 @@ if (isMainThread) {
   try {
     start();
   } catch (err) {
-    warn(`not recording: ${err && err.message ? err.message.replace(/^leakwatch: /, '') : err}`);
+    warn(`not recording: ${err?.message ? err.message.replace(/^leakwatch: /, '') : err}`);
   }
 }

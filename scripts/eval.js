@@ -133,7 +133,6 @@ function fmtMs(ms, sign = true) {
   return (ms < 0 ? '-' : sign ? '+' : '') + body;
 }
 
-
 function printTable(rows, markdown) {
   if (markdown) {
     const esc = (c) => String(c).replace(/\|/g, '\\|');
@@ -143,7 +142,13 @@ function printTable(rows, markdown) {
     return;
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => String(row[i]).length)));
-  for (const row of rows) console.log(row.map((c, i) => String(c).padEnd(widths[i])).join('  ').trimEnd());
+  for (const row of rows)
+    console.log(
+      row
+        .map((c, i) => String(c).padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    );
 }
 
 // ---- child processes -------------------------------------------------------------------
@@ -171,7 +176,7 @@ function runNodeScript(args, { timeoutMs, echo = false } = {}) {
         }, timeoutMs)
       : null;
     child.on('error', (err) => {
-      stderr += String(err && err.stack);
+      stderr += String(err?.stack);
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
@@ -257,17 +262,7 @@ async function runTraces(evalDir, opts) {
     ]);
   }
   const count = (key) => results.filter((r) => r[key].pass).length;
-  rows.push([
-    'total',
-    '',
-    '',
-    '',
-    '',
-    `${count('ours')}/${results.length} pass`,
-    '',
-    '',
-    `${count('classic')}/${results.length} pass`,
-  ]);
+  rows.push(['total', '', '', '', '', `${count('ours')}/${results.length} pass`, '', '', `${count('classic')}/${results.length} pass`]);
   console.log('\n== traces: leakwatch (defaults) vs the classic 5-consecutive-increases rule');
   console.log('   latency = first fire minus the leak start (trace time); for non-leaks, when the false alarm came\n');
   printTable(rows, opts.markdown);
@@ -292,10 +287,7 @@ async function runLive(evalDir, opts) {
 
   const durationOf = (w) => opts.duration ?? Number(process.env.LW_DURATION_S || w.durationS || 90);
   const totalS = selected.reduce((sum, w) => sum + durationOf(w), 0);
-  console.log(
-    `\n== live: ${selected.length} workload(s) through run-workload.js, ${opts.jobs} at a time ` +
-      `(~${Math.ceil(totalS / opts.jobs / 60)} min)\n`,
-  );
+  console.log(`\n== live: ${selected.length} workload(s) through run-workload.js, ${opts.jobs} at a time ` + `(~${Math.ceil(totalS / opts.jobs / 60)} min)\n`);
 
   const out = opts.out ? fs.createWriteStream(path.resolve(opts.out)) : null;
   const started = Date.now();
@@ -335,11 +327,9 @@ async function runLive(evalDir, opts) {
 
   const rows = [['workload', 'expectLeak', 'duration', 'stats', 'leak events', 'first leak at', 'first leak: rate, growth, GCs', 'pass']];
   for (const r of results) {
-    const info = r.leakEvents && r.leakEvents.length ? r.leakEvents[0].info : null;
+    const info = r.leakEvents?.length ? r.leakEvents[0].info : null;
     const detail =
-      info && typeof info === 'object'
-        ? `${mb(Number(info.growthRateBytesPerMinute))}/min, ${mb(Number(info.growthBytes))}, ${info.samples}`
-        : '-';
+      info && typeof info === 'object' ? `${mb(Number(info.growthRateBytesPerMinute))}/min, ${mb(Number(info.growthBytes))}, ${info.samples}` : '-';
     rows.push([
       r.workload,
       String(r.expectLeak),
@@ -367,13 +357,9 @@ const TABLE_END = '<!-- /EVAL-TABLE -->';
 
 /** The detector table (Markdown) from one full run's trace and live results. */
 function detectorTable(traces, live) {
-  const verdict = (r, leak) =>
-    leak ? (r.fires ? (r.pass ? 'fired ✔' : `**${r.why}** ✘`) : '**missed** ✘') : r.fires ? '**false alarm** ✘' : 'silent ✔';
+  const verdict = (r, leak) => (leak ? (r.fires ? (r.pass ? 'fired ✔' : `**${r.why}** ✘`) : '**missed** ✘') : r.fires ? '**false alarm** ✘' : 'silent ✔');
   const when = (r, leak) => (leak ? (r.latency == null ? '' : fmtMs(r.latency)) : r.fires ? `at ${fmtMs(r.first, false)}` : '');
-  const lines = [
-    '| trace | expected | budget | leakwatch | latency | classic rule | latency |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-  ];
+  const lines = ['| trace | expected | budget | leakwatch | latency | classic rule | latency |', '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const { trace, entry, ours, classic } of traces) {
     const leak = entry.expectLeak;
     lines.push(
@@ -388,7 +374,7 @@ function detectorTable(traces, live) {
   lines.push('| --- | --- | --- | --- | --- | --- | --- |');
   for (const r of live) {
     const ok = r.pass ? '✔' : '✘';
-    const what = r.expectLeak ? (r.firstLeakMs != null ? `fired ${ok}` : `**missed** ${ok}`) : r.leakEvents && r.leakEvents.length ? `**false alarm** ${ok}` : `silent ${ok}`;
+    const what = r.expectLeak ? (r.firstLeakMs != null ? `fired ${ok}` : `**missed** ${ok}`) : r.leakEvents?.length ? `**false alarm** ${ok}` : `silent ${ok}`;
     lines.push(
       `| ${r.workload} | ${r.expectLeak ? 'leak' : 'no leak'} | ${r.durationMs != null ? `${(r.durationMs / 1000).toFixed(0)} s` : '-'} | ${what}${r.error ? ` (${r.error})` : ''} | ` +
         `${r.firstLeakMs != null ? `${(r.firstLeakMs / 1000).toFixed(1)} s` : ''} | ${r.leakEvents ? r.leakEvents.length : ''} | ` +
@@ -431,14 +417,17 @@ async function main() {
     else if (writeDetectorTable(detectorTable(opts.traceResults, opts.liveResults))) console.log(`\n${where}: detector table rewritten`);
     else console.log(`\n--write-docs: ${where} has no ${TABLE_BEGIN} ... ${TABLE_END} markers`);
   }
-  const failed = Object.entries(outcome).filter(([, ok]) => !ok).map(([k]) => k);
+  const failed = Object.entries(outcome)
+    .filter(([, ok]) => !ok)
+    .map(([k]) => k);
   console.log(`\neval: ${failed.length ? `FAILED (${failed.join(', ')})` : 'all passed'}`);
   process.exitCode = failed.length ? 1 : 0;
 }
 
 module.exports = { detectorTable, writeDetectorTable, TABLE_FILE, TABLE_BEGIN, TABLE_END };
 
-if (require.main === module) main().catch((err) => {
-  console.error(err);
-  process.exit(2);
-});
+if (require.main === module)
+  main().catch((err) => {
+    console.error(err);
+    process.exit(2);
+  });

@@ -3,11 +3,22 @@
 import * as memwatch from 'leakwatch/memwatch-next';
 import memwatchNext = require('leakwatch/memwatch-next');
 import { on, HeapDiff, gc } from 'leakwatch/memwatch-next';
-import type { StatsInformation, LeakInformation, EventCallback, GcStats, HeapInfo, HeapDiffInformation, HeapDiffSnapshot, HeapDiffChange, HeapDiffDetail, MemWatch } from 'leakwatch/memwatch-next';
+import type {
+  StatsInformation,
+  LeakInformation,
+  EventCallback,
+  GcStats,
+  HeapInfo,
+  HeapDiffInformation,
+  HeapDiffSnapshot,
+  HeapDiffChange,
+  HeapDiffDetail,
+  MemWatch,
+} from 'leakwatch/memwatch-next';
 import mw = require('leakwatch/memwatch');
 
 // @types/memwatch-next's own test file.
-memwatch.on('leak', function (info) {});
+memwatch.on('leak', (info) => {});
 var hd = new memwatch.HeapDiff();
 var diff = hd.end();
 
@@ -15,7 +26,16 @@ var diff = hd.end();
 const callback: EventCallback = (data) => console.log(data);
 memwatch.on('stats', callback);
 memwatchNext.on('stats', (stats: StatsInformation) => {
-  const numbers: number[] = [stats.current_base, stats.estimated_base, stats.heap_compactions, stats.max, stats.min, stats.num_full_gc, stats.num_inc_gc, stats.usage_trend];
+  const numbers: number[] = [
+    stats.current_base,
+    stats.estimated_base,
+    stats.heap_compactions,
+    stats.max,
+    stats.min,
+    stats.num_full_gc,
+    stats.num_inc_gc,
+    stats.usage_trend,
+  ];
   // @ts-expect-error @airbnb/node-memwatch's keys are not in lloyd's stats
   stats.used_heap_size;
 });

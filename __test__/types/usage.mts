@@ -1,9 +1,22 @@
 // ESM consumer: `import` goes to index.mjs at run time; the same index.d.ts types it.
 import leakwatch, { Leakwatch, LeakDetector, HeapDiff, gc, configure } from 'leakwatch';
-import type { DetectorOptions, EffectiveOptions, ErrorCode, GcStats, GcType, HeapDiffResult, HeapSpaceStats, LeakReport, LeakwatchEvents, LeakwatchOptions, PerGcKind, PostGcSample } from 'leakwatch';
+import type {
+  DetectorOptions,
+  EffectiveOptions,
+  ErrorCode,
+  GcStats,
+  GcType,
+  HeapDiffResult,
+  HeapSpaceStats,
+  LeakReport,
+  LeakwatchEvents,
+  LeakwatchOptions,
+  PerGcKind,
+  PostGcSample,
+} from 'leakwatch';
 import memwatch from 'leakwatch/memwatch';
 import * as namespaceImport from 'leakwatch';
-import { EventEmitter, once } from 'node:events';
+import { type EventEmitter, once } from 'node:events';
 
 const emitter: EventEmitter = leakwatch;
 const instance: Leakwatch = leakwatch;

@@ -2,7 +2,7 @@
 import leakwatch = require('leakwatch');
 import defaultImport from 'leakwatch';
 import { LeakDetector as NamedDetector } from 'leakwatch';
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function assertType<T extends true>(): void {}
@@ -132,7 +132,11 @@ const effective: leakwatch.EffectiveOptions = leakwatch.configure({
   leak: { windowMs: 3_600_000, minDurationMs: 30_000, minSamples: 16, minGrowthBytes: 8 << 20, minGrowthPercent: 5, confidence: 0.99, realert: true },
 });
 leakwatch.configure();
-const evidence: leakwatch.EffectiveOptions = leakwatch.configure({ diffOnLeak: true, diffMaxHeapBytes: 256 * 2 ** 20, snapshot: { dir: '/var/tmp', maxFiles: 3, minFreeBytes: 2 ** 30, minIntervalMs: 3_600_000 } });
+const evidence: leakwatch.EffectiveOptions = leakwatch.configure({
+  diffOnLeak: true,
+  diffMaxHeapBytes: 256 * 2 ** 20,
+  snapshot: { dir: '/var/tmp', maxFiles: 3, minFreeBytes: 2 ** 30, minIntervalMs: 3_600_000 },
+});
 const snapshotDir: string | undefined = evidence.snapshot === false ? undefined : evidence.snapshot.dir;
 const snapshotFile: string = leakwatch.writeSnapshot() + leakwatch.writeSnapshot('/tmp/x.heapsnapshot');
 const forced: string = leakwatch.writeSnapshot('/tmp', { force: true, budgetMs: 30_000 }) + leakwatch.writeSnapshot({ force: true });
@@ -143,7 +147,13 @@ const bounded: leakwatch.HeapDiff = new leakwatch.HeapDiff({ budgetMs: 5_000 });
 leakwatch.writeSnapshot('/tmp', { force: 'yes' });
 leakwatch.on('leak', (r) => {
   const growth: leakwatch.HeapGrowth[] = r.topGrowth ?? [];
-  const line: [string, number, number, number, number] | undefined = growth[0] && [growth[0].what, growth[0].addedCount, growth[0].addedBytes, growth[0].removedCount, growth[0].netBytes];
+  const line: [string, number, number, number, number] | undefined = growth[0] && [
+    growth[0].what,
+    growth[0].addedCount,
+    growth[0].addedBytes,
+    growth[0].removedCount,
+    growth[0].netBytes,
+  ];
   const strings: (string | undefined)[] = [r.retainerPaths?.[0], r.diffSkipped, r.snapshotPath, r.snapshotSkipped];
   const code: leakwatch.ErrorCode = 'ERR_LEAKWATCH_SNAPSHOT_DIR';
 });

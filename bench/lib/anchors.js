@@ -80,7 +80,12 @@ function describePackage(name) {
     const ngb = require(require.resolve('node-gyp-build', { paths: [dir] }));
     loads = path.relative(dir, ngb.path(dir));
   } catch {
-    if (builtFromSource) loads = path.join('build', 'Release', fs.readdirSync(releaseDir).find((f) => f.endsWith('.node')));
+    if (builtFromSource)
+      loads = path.join(
+        'build',
+        'Release',
+        fs.readdirSync(releaseDir).find((f) => f.endsWith('.node')),
+      );
   }
   return {
     name,

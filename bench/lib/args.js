@@ -4,7 +4,18 @@
 const { ALL_VARIANTS } = require('./variants');
 
 function parseArgs(argv) {
-  const o = { rounds: null, quick: false, scale: null, seed: null, json: false, markdown: false, install: true, variants: null, buildTime: false, fromJson: null };
+  const o = {
+    rounds: null,
+    quick: false,
+    scale: null,
+    seed: null,
+    json: false,
+    markdown: false,
+    install: true,
+    variants: null,
+    buildTime: false,
+    fromJson: null,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -20,7 +31,11 @@ function parseArgs(argv) {
     else if (a === '--markdown') o.markdown = true;
     else if (a === '--no-install') o.install = false;
     else if (a === '--build-time') o.buildTime = true;
-    else if (a === '--variants') o.variants = value().split(',').map((x) => x.trim()).filter(Boolean);
+    else if (a === '--variants')
+      o.variants = value()
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
     else if (a === '--from-json') o.fromJson = value();
     else if (a === '--help' || a === '-h') {
       process.stdout.write(

@@ -16,15 +16,31 @@ const REPO = path.join(__dirname, '..', '..');
 function anchorUseRows(packages, node) {
   const version = (name) => {
     const d = packages[name];
-    return d && d.installed ? `${name}@${d.version}` : `${name} (not installed)`;
+    return d?.installed ? `${name}@${d.version}` : `${name} (not installed)`;
   };
   return [
-    ['A, A\'', '–', 'Nothing: leakwatch is not even required. Two runs per round give the noise band.'],
-    ['B', `leakwatch@${require(path.join(REPO, 'package.json')).version} (this repository)`, "`on('stats')` + `on('leak')`, default options: the C++ hook times and counts every GC; full GCs are queued to JS (batched, weak threadsafe function) and emitted as `stats`, fed to the leak detector."],
-    ['C', 'leakwatch', "As B plus `configure({ includeMinorGc: true })`: every scavenge is delivered to JS too (worst case)."],
-    ['P', `node:perf_hooks (Node ${node})`, "`new PerformanceObserver(cb).observe({ entryTypes: ['gc'] })`: Node's own hook creates a `PerformanceEntry` per GC and calls the observer from the event loop."],
-    ['M', version('@airbnb/node-memwatch'), "`on('stats')` + `on('leak')` (as B). Counts every GC in its hook; after each full GC it reads heap statistics and runs `uv_queue_work` to emit `stats`."],
-    ['G', version('gc-stats'), "`require('gc-stats')().on('stats', cb)`: `GetHeapStatistics` before and after every GC, a fresh `uv_async_t` per GC, and a JS `stats` event (three heap-stat objects) per GC, scavenges included."],
+    ["A, A'", '–', 'Nothing: leakwatch is not even required. Two runs per round give the noise band.'],
+    [
+      'B',
+      `leakwatch@${require(path.join(REPO, 'package.json')).version} (this repository)`,
+      "`on('stats')` + `on('leak')`, default options: the C++ hook times and counts every GC; full GCs are queued to JS (batched, weak threadsafe function) and emitted as `stats`, fed to the leak detector.",
+    ],
+    ['C', 'leakwatch', 'As B plus `configure({ includeMinorGc: true })`: every scavenge is delivered to JS too (worst case).'],
+    [
+      'P',
+      `node:perf_hooks (Node ${node})`,
+      "`new PerformanceObserver(cb).observe({ entryTypes: ['gc'] })`: Node's own hook creates a `PerformanceEntry` per GC and calls the observer from the event loop.",
+    ],
+    [
+      'M',
+      version('@airbnb/node-memwatch'),
+      "`on('stats')` + `on('leak')` (as B). Counts every GC in its hook; after each full GC it reads heap statistics and runs `uv_queue_work` to emit `stats`.",
+    ],
+    [
+      'G',
+      version('gc-stats'),
+      "`require('gc-stats')().on('stats', cb)`: `GetHeapStatistics` before and after every GC, a fresh `uv_async_t` per GC, and a JS `stats` event (three heap-stat objects) per GC, scavenges included.",
+    ],
     [
       'D',
       version('@datadog/native-metrics'),
@@ -54,29 +70,31 @@ function installRows(packages, leakwatchBinaries) {
   ]);
   const describe = (name) => packages[name];
   const d = describe('@datadog/native-metrics');
-  if (d && d.installed) {
+  if (d?.installed) {
     rows.push([
       `${d.name}@${d.version}`,
       d.installScript ? `\`${d.installScript}\`` : 'none (nothing runs at install)',
       `${d.prebuilds.length} N-API prebuilds in the tarball (${d.prebuilds.map((x) => x.split('/')[0]).join(', ')}); loads \`${d.loads}\``,
-      d.hasSources ? 'compiler only if no prebuild matches' : 'nothing; no sources in the package, so an unsupported platform cannot build at all (the agent catches the load error and goes without)',
+      d.hasSources
+        ? 'compiler only if no prebuild matches'
+        : 'nothing; no sources in the package, so an unsupported platform cannot build at all (the agent catches the load error and goes without)',
       'none: one N-API binary serves every Node version (Node-API is ABI-stable)',
     ]);
   }
   const n = describe('@newrelic/native-metrics');
-  if (n && n.installed) {
+  if (n?.installed) {
     const abis = [...new Set(n.prebuilds.map((x) => /abi(\d+)/.exec(x)?.[1]).filter(Boolean))].sort();
     rows.push([
       `${n.name}@${n.version}`,
       `\`${n.installScript}\`: uses a bundled prebuild if one matches, else \`node-gyp rebuild\` from the bundled sources`,
       `${n.prebuilds.length} per-ABI prebuilds in the tarball (ABIs ${abis.join(', ')}; ${[...new Set(n.prebuilds.map((x) => x.split('/')[0]))].join(', ')}); loads \`${n.loads}\``,
       'nothing when a prebuild matches; otherwise python + C++ compiler + Node headers (node-gyp); no download at install in this version',
-      'a new Node ABI needs a new package release (or a source build); engines: `node ' + n.engines + '`',
+      `a new Node ABI needs a new package release (or a source build); engines: \`node ${n.engines}\``,
     ]);
   }
   for (const name of ['gc-stats', '@airbnb/node-memwatch']) {
     const g = describe(name);
-    if (!(g && g.installed)) continue;
+    if (!g?.installed) continue;
     rows.push([
       `${g.name}@${g.version}`,
       `\`${g.installScript}\``,
@@ -100,7 +118,7 @@ function documentMarkdown(meta, analysis, failures) {
   );
   p();
   p(
-    'What leakwatch costs a running service, side by side with the GC hooks people already run: Node\'s own `perf_hooks` GC ' +
+    "What leakwatch costs a running service, side by side with the GC hooks people already run: Node's own `perf_hooks` GC " +
       'observer and `v8.GCProfiler`, `@airbnb/node-memwatch`, `gc-stats`, and the native GC collectors of the Datadog and New Relic ' +
       'APM agents. Run it yourself with `npm run bench` (≈ 8 min; `npm run bench -- --quick` for a ≈ 1 min smoke run).',
   );
@@ -116,7 +134,10 @@ function documentMarkdown(meta, analysis, failures) {
         ['memory', `${m.memGiB.toFixed(1)} GiB`],
         ['OS', m.os],
         ['Node', `${m.node} (V8 ${m.v8}, ABI ${m.abi}, N-API ${m.napi}), npm ${m.npm}`],
-        ['load average at start / end', `${meta.loadavg.map((x) => x.toFixed(2)).join(' ')} / ${meta.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min)`],
+        [
+          'load average at start / end',
+          `${meta.loadavg.map((x) => x.toFixed(2)).join(' ')} / ${meta.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} (1, 5, 15 min)`,
+        ],
       ],
     ),
   );
@@ -151,13 +172,13 @@ function documentMarkdown(meta, analysis, failures) {
       'flag, `--expose-gc`, is set at run time in every variant alike (for the pre-work GC and the fullgc workload).',
   );
   p(
-    '- **Noise band.** Two no-addon runs per round (A and A\'). Their spread, |A\'/A − 1|, is how far two identical runs land apart; a ' +
+    "- **Noise band.** Two no-addon runs per round (A and A'). Their spread, |A'/A − 1|, is how far two identical runs land apart; a " +
       'variant whose ratio to A lies inside it cannot be told from no addon. The per-GC noise is the same spread divided by the GC count.',
   );
   p(
     '- **Per-GC cost, side by side**: (CPU(X) − CPU(A)) / GCs of the work. A does not count GCs (every way of counting them from JS costs ' +
       'more than what is measured), so every variant divides by the GC count of the leakwatch (B) run of the same round and workload — ' +
-      'the same fixed work gives the same GCs, and each anchor\'s own count is printed beside it as a check.',
+      "the same fixed work gives the same GCs, and each anchor's own count is printed beside it as a check.",
   );
   p(
     '- **Self-metered** (leakwatch only): leakwatch reads a cheap clock at the entry and exit of its C++ GC prologue/epilogue and of ' +
@@ -178,7 +199,7 @@ function documentMarkdown(meta, analysis, failures) {
   p(
     'The two agent collectors run with their event-loop watchers on, as the agents run them; that watcher costs something on every ' +
       'loop turn (≈ 4,000 turns in the scavenge workload, 2,500 in service, 160 in fullgc), which lands in their per-GC figures. ' +
-      'Their periodic reads run every 1 s instead of the agents\' 10–15 s (a run is shorter than that), plus one read at the end of the ' +
+      "Their periodic reads run every 1 s instead of the agents' 10–15 s (a run is shorter than that), plus one read at the end of the " +
       'work inside the measured window, so that reading what the hook collected is counted too.',
   );
   p();
@@ -204,8 +225,12 @@ function documentMarkdown(meta, analysis, failures) {
       'prologue, measured ≈ 245 ns per scavenge and ≈ 11 µs per full GC; the callback figures above are the comparable ones.',
   );
   const ratios = WORKLOADS.map((w) => `${w} ${f3(analysis[w].paired.B.cpuRatio.median)} (noise ± ${pct(analysis[w].noise.medianAbsRatioMinus1)})`);
-  p(`- Side by side, leakwatch's CPU ratio to no addon is ${ratios.join(', ')}: ${WORKLOADS.filter((w) => withinNoise(analysis[w])).length} of ${WORKLOADS.length} workloads inside the noise band.`);
-  const expensive = ANCHORS.filter((v) => meta.variants.includes(v) && analysis.scavenge.paired[v].cpuRatio.median - 1 > 2 * analysis.scavenge.noise.medianAbsRatioMinus1);
+  p(
+    `- Side by side, leakwatch's CPU ratio to no addon is ${ratios.join(', ')}: ${WORKLOADS.filter((w) => withinNoise(analysis[w])).length} of ${WORKLOADS.length} workloads inside the noise band.`,
+  );
+  const expensive = ANCHORS.filter(
+    (v) => meta.variants.includes(v) && analysis.scavenge.paired[v].cpuRatio.median - 1 > 2 * analysis.scavenge.noise.medianAbsRatioMinus1,
+  );
   if (expensive.length) {
     p(
       `- Above no addon by more than twice the noise band on the scavenge workload: ${expensive
@@ -222,11 +247,16 @@ function documentMarkdown(meta, analysis, failures) {
   p('## Install path: what each costs a user');
   p();
   p(
-    'How each GC hook gets its native binary onto a user\'s machine. Rows are filled from what is on disk in this checkout ' +
+    "How each GC hook gets its native binary onto a user's machine. Rows are filled from what is on disk in this checkout " +
       '(`bench/anchors/node_modules`, `node_modules`, `build/`).',
   );
   p();
-  p(table(['package', 'install script', 'binaries shipped', 'what the user needs at install', 'after a Node upgrade'], installRows(meta.packages, meta.leakwatchBinaries)));
+  p(
+    table(
+      ['package', 'install script', 'binaries shipped', 'what the user needs at install', 'after a Node upgrade'],
+      installRows(meta.packages, meta.leakwatchBinaries),
+    ),
+  );
   p();
   const ins = meta.anchorInstall;
   if (ins.ran) {
@@ -244,7 +274,11 @@ function documentMarkdown(meta, analysis, failures) {
   for (const name of Object.keys(meta.packages)) {
     const d = meta.packages[name];
     if (!d.installed) continue;
-    const how = d.builtFromSource ? 'compiled from source at install' : d.prebuilds.length ? 'a prebuilt binary from the package, nothing compiled' : 'no binary found';
+    const how = d.builtFromSource
+      ? 'compiled from source at install'
+      : d.prebuilds.length
+        ? 'a prebuilt binary from the package, nothing compiled'
+        : 'no binary found';
     p(`- \`${name}@${d.version}\` (${d.location}): ${how}; loads \`${d.loads}\`.`);
   }
   if (meta.buildTime) {
@@ -260,17 +294,17 @@ function documentMarkdown(meta, analysis, failures) {
     '**What this means for leakwatch.** Today leakwatch is the most expensive of these to install: every user builds it from source, ' +
       'so every machine that runs `npm install` — including CI images and production containers — needs a Rust toolchain and a C++ ' +
       'compiler besides the Node headers, and pays the build time; the binary is tied to one Node ABI, so a Node upgrade needs ' +
-      '`npm rebuild leakwatch` (the loader says so instead of crashing). Datadog\'s package shows the cheapest path: one Node-API ' +
+      "`npm rebuild leakwatch` (the loader says so instead of crashing). Datadog's package shows the cheapest path: one Node-API " +
       'binary per platform covers every Node version, nothing runs at install. leakwatch cannot do exactly that, because its C++ shim ' +
-      'uses V8\'s C++ API (GC prologue/epilogue callbacks, heap statistics), which is outside Node-API\'s ABI promise; the realistic ' +
-      'target is New Relic\'s: per-ABI prebuilds for the supported Node majors and platforms shipped in the package, loaded when one ' +
+      "uses V8's C++ API (GC prologue/epilogue callbacks, heap statistics), which is outside Node-API's ABI promise; the realistic " +
+      "target is New Relic's: per-ABI prebuilds for the supported Node majors and platforms shipped in the package, loaded when one " +
       'matches, with the source build as the fallback.',
   );
   p();
   p(
     '**npm 11 install-script approval.** npm 11 keeps a per-project `allowScripts` list (`npm install-scripts ls | approve | deny`) ' +
       'and lists the dependencies whose install scripts are not approved at the end of every install. leakwatch, memwatch, gc-stats and ' +
-      'New Relic\'s package all have an install script; Datadog\'s has none. Where install scripts are blocked, leakwatch installs ' +
+      "New Relic's package all have an install script; Datadog's has none. Where install scripts are blocked, leakwatch installs " +
       'without a binary and fails to load with an error naming the build command — approve it with `npm install-scripts approve leakwatch` ' +
       '(or run `npm rebuild leakwatch`). ' +
       (ins.ran && ins.highlights.some((l) => /install-scripts/.test(l))

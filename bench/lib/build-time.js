@@ -16,7 +16,12 @@ function measureBuild() {
   if (!env.NODE_INCLUDE_DIR && fs.existsSync(path.join(bundled, 'node_version.h'))) env.NODE_INCLUDE_DIR = bundled;
   process.stderr.write(`timing a clean \`cargo build --release -p leakwatch-node\` (target dir ${dir})…\n`);
   const started = Date.now();
-  const res = spawnSync(process.env.CARGO || 'cargo', ['build', '--release', '-p', 'leakwatch-node', '--offline'], { cwd: REPO, env, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const res = spawnSync(process.env.CARGO || 'cargo', ['build', '--release', '-p', 'leakwatch-node', '--offline'], {
+    cwd: REPO,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   fs.rmSync(dir, { recursive: true, force: true });
   const cargo = spawnSync(process.env.CARGO || 'cargo', ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '?';
   return {

@@ -15,8 +15,7 @@ const ns = (x) => {
 };
 // Signed, in ns or µs: for differences.
 const signed = (x) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${ns(Math.abs(x))}` : '–');
-const table = (header, rows) =>
-  [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const table = (header, rows) => [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 const iqr3 = (s) => `${f3(s.median)} [${f3(s.p25)}, ${f3(s.p75)}]`;
 const iqrSigned = (s) => `${signed(s.median)} [${signed(s.p25)}, ${signed(s.p75)}]`;
 const iqrNs = (s) => `${ns(s.median)} [${ns(s.p25)}, ${ns(s.p75)}]`;

@@ -29,7 +29,12 @@ function reportResults(meta, analysis, failures, level) {
   p();
   p(`CPU(X) / CPU(A) of the same round, median [IQR] over rounds. Lower is better; A' is the noise band.`);
   p();
-  p(table(['variant', ...WORKLOADS.map((w) => `${w}`)], shown.map((v) => [VARIANT_LABEL[v], ...WORKLOADS.map((w) => cell(v, w, (a) => iqr3(a.paired[v].cpuRatio)))])));
+  p(
+    table(
+      ['variant', ...WORKLOADS.map((w) => `${w}`)],
+      shown.map((v) => [VARIANT_LABEL[v], ...WORKLOADS.map((w) => cell(v, w, (a) => iqr3(a.paired[v].cpuRatio)))]),
+    ),
+  );
   p();
 
   h(1, 'Cost per GC');
@@ -45,23 +50,33 @@ function reportResults(meta, analysis, failures, level) {
     cell(v, 'scavenge', (a) => iqrSigned(a.paired[v].nsPerScavenge)),
     cell(v, 'fullgc', (a) => iqrSigned(a.paired[v].nsPerFullGc)),
     cell(v, 'service', (a) => iqrSigned(a.paired[v].nsPerGc)),
-    unavailable[v] || v === 'A2'
-      ? '–'
-      : WORKLOADS.map((w) => `${f0(analysis[w].medians[v].seen)}`).join(' / '),
+    unavailable[v] || v === 'A2' ? '–' : WORKLOADS.map((w) => `${f0(analysis[w].medians[v].seen)}`).join(' / '),
   ]);
   for (const v of LEAKWATCH.filter((x) => variants.includes(x))) {
     const sc = analysis.scavenge.selfMetered[v];
     const fg = analysis.fullgc.selfMetered[v];
     const sv = analysis.service.selfMetered[v];
     const perScavenge =
-      v === 'C'
-        ? `${ns(sc.callbackNsPerScavenge.median)} callback + ${ns(sc.deliveryNsPerEvent.median)} delivery per event`
-        : iqrNs(sc.callbackNsPerScavenge);
+      v === 'C' ? `${ns(sc.callbackNsPerScavenge.median)} callback + ${ns(sc.deliveryNsPerEvent.median)} delivery per event` : iqrNs(sc.callbackNsPerScavenge);
     gcRows.push([`${v} self-metered`, perScavenge, iqrNs(fg.fullGcNs), ns(sv.totalNsPerGc.median), '']);
   }
-  p(table(['variant', 'ns added per scavenge (scavenge)', 'ns added per full GC (fullgc)', 'ns added per GC (service)', 'GCs the hook saw: scavenge / service / fullgc'], gcRows));
+  p(
+    table(
+      [
+        'variant',
+        'ns added per scavenge (scavenge)',
+        'ns added per full GC (fullgc)',
+        'ns added per GC (service)',
+        'GCs the hook saw: scavenge / service / fullgc',
+      ],
+      gcRows,
+    ),
+  );
   p();
-  const lwSeen = WORKLOADS.map((w) => `${w} ${f0(analysis[w].medians.B.scavenges)} scavenges + ${f0(analysis[w].medians.B.fullGcs)} full GCs + ${f0(analysis[w].medians.B.incrementalMarking)} incremental markings`).join('; ');
+  const lwSeen = WORKLOADS.map(
+    (w) =>
+      `${w} ${f0(analysis[w].medians.B.scavenges)} scavenges + ${f0(analysis[w].medians.B.fullGcs)} full GCs + ${f0(analysis[w].medians.B.incrementalMarking)} incremental markings`,
+  ).join('; ');
   p(
     `GCs of the work, as leakwatch (B) counted them (median): ${lwSeen}. ` +
       `"GCs the hook saw" counts what each hook itself reported from its start to the end of the run (leakwatch: the work + one forced full GC; ` +
@@ -85,7 +100,10 @@ function reportResults(meta, analysis, failures, level) {
     p(
       table(
         ['anchor', ...WORKLOADS],
-        anchorsShown.map((v) => [VARIANT_LABEL[v], ...WORKLOADS.map((w) => `${iqr3(analysis[w].paired[v].bOverThis)} ${againstAnchor(analysis[w].paired[v].bOverThis)}`)]),
+        anchorsShown.map((v) => [
+          VARIANT_LABEL[v],
+          ...WORKLOADS.map((w) => `${iqr3(analysis[w].paired[v].bOverThis)} ${againstAnchor(analysis[w].paired[v].bOverThis)}`),
+        ]),
       ),
     );
     p();
@@ -97,13 +115,25 @@ function reportResults(meta, analysis, failures, level) {
   const gC = analysis.scavenge.selfMetered.C;
   const fB = analysis.fullgc.selfMetered.B;
   const goalRows = [
-    [`≤ ${GOAL_SCAVENGE_NS} ns per scavenge, self-metered (B, default options)`, ns(gB.callbackNsPerScavenge.median), verdict(gB.callbackNsPerScavenge.median, GOAL_SCAVENGE_NS)],
+    [
+      `≤ ${GOAL_SCAVENGE_NS} ns per scavenge, self-metered (B, default options)`,
+      ns(gB.callbackNsPerScavenge.median),
+      verdict(gB.callbackNsPerScavenge.median, GOAL_SCAVENGE_NS),
+    ],
   ];
   if (gC) {
     const cTotal = gC.callbackNsPerScavenge.median + gC.deliveryNsPerEvent.median;
-    goalRows.push([`≤ ${GOAL_SCAVENGE_NS} ns per scavenge, self-metered (C, every scavenge delivered)`, `${ns(gC.callbackNsPerScavenge.median)} callback + ${ns(gC.deliveryNsPerEvent.median)} delivery`, verdict(cTotal, GOAL_SCAVENGE_NS)]);
+    goalRows.push([
+      `≤ ${GOAL_SCAVENGE_NS} ns per scavenge, self-metered (C, every scavenge delivered)`,
+      `${ns(gC.callbackNsPerScavenge.median)} callback + ${ns(gC.deliveryNsPerEvent.median)} delivery`,
+      verdict(cTotal, GOAL_SCAVENGE_NS),
+    ]);
   }
-  goalRows.push([`≤ ${GOAL_FULL_GC_NS / 1000} µs per full GC, self-metered (B fullgc: callback only, the GC pause itself)`, ns(fB.callbackNsPerFullGc.median), verdict(fB.callbackNsPerFullGc.median, GOAL_FULL_GC_NS)]);
+  goalRows.push([
+    `≤ ${GOAL_FULL_GC_NS / 1000} µs per full GC, self-metered (B fullgc: callback only, the GC pause itself)`,
+    ns(fB.callbackNsPerFullGc.median),
+    verdict(fB.callbackNsPerFullGc.median, GOAL_FULL_GC_NS),
+  ]);
   goalRows.push([
     `≤ ${GOAL_FULL_GC_NS / 1000} µs per full GC, self-metered (B fullgc: callback + delivery up to JS)`,
     `${ns(fB.callbackNsPerFullGc.median)} callback + ${ns(fB.deliveryNsPerFullGc.median)} delivery = ${ns(fB.fullGcNs.median)}`,
@@ -123,7 +153,11 @@ function reportResults(meta, analysis, failures, level) {
     const per = natives.map((v) => `${v} ${againstAnchor(analysis[w].paired[v].bOverThis)} (${f3(analysis[w].paired[v].bOverThis.median)})`);
     const all = natives.every((v) => analysis[w].paired[v].bOverThis.median <= 1);
     const noneAbove = natives.every((v) => againstAnchor(analysis[w].paired[v].bOverThis) !== 'above');
-    goalRows.push([`B at or below every native anchor (${w})`, per.join(', '), all ? 'met' : noneAbove ? 'met within noise (no anchor clearly below B)' : 'NOT met']);
+    goalRows.push([
+      `B at or below every native anchor (${w})`,
+      per.join(', '),
+      all ? 'met' : noneAbove ? 'met within noise (no anchor clearly below B)' : 'NOT met',
+    ]);
   }
   p(table(['goal', 'measured (median)', 'verdict'], goalRows));
   p();
@@ -150,7 +184,22 @@ function reportResults(meta, analysis, failures, level) {
       ]);
     }
   }
-  p(table(['workload', 'variant', 'CPU ms', 'wall ms', 'wall ratio', 'scavenges / full GCs + incr. marking', 'GC pause ms', 'leakwatch self ms', 'stats events / batches / dropped'], mrows));
+  p(
+    table(
+      [
+        'workload',
+        'variant',
+        'CPU ms',
+        'wall ms',
+        'wall ratio',
+        'scavenges / full GCs + incr. marking',
+        'GC pause ms',
+        'leakwatch self ms',
+        'stats events / batches / dropped',
+      ],
+      mrows,
+    ),
+  );
   p();
   p(
     `leakwatch self-metering in detail. Callback = prologue + epilogue of the C++ hook (incl. GetHeapStatistics and queueing when the GC ` +
@@ -178,7 +227,17 @@ function reportResults(meta, analysis, failures, level) {
   }
   p(
     table(
-      ['workload', 'variant', 'callback per scavenge', 'callback per full GC', 'callback per incr. marking', 'delivery per batch', 'delivery: 1st batch / later median / max', 'self total per GC', 'side by side per GC'],
+      [
+        'workload',
+        'variant',
+        'callback per scavenge',
+        'callback per full GC',
+        'callback per incr. marking',
+        'delivery per batch',
+        'delivery: 1st batch / later median / max',
+        'self total per GC',
+        'side by side per GC',
+      ],
       xrows,
     ),
   );

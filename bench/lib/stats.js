@@ -117,9 +117,7 @@ function selfMeteredCost(rows, v) {
     deliveryNsPerEvent: per((x) => (x.statsEvents > 0 ? (x.deliverySelfTimeMs * 1e6) / x.statsEvents : NaN)),
     // Per full GC, everything leakwatch metered: callback + delivery (full GCs are delivered).
     fullGcNs: per((x) =>
-      x.gcCount.markSweepCompact > 0
-        ? ((x.selfTimeByKindMs.markSweepCompact + x.deliverySelfTimeMs) * 1e6) / x.gcCount.markSweepCompact
-        : NaN,
+      x.gcCount.markSweepCompact > 0 ? ((x.selfTimeByKindMs.markSweepCompact + x.deliverySelfTimeMs) * 1e6) / x.gcCount.markSweepCompact : NaN,
     ),
     // take_batch of the very first batch of the process (the pre-work full GC) vs later ones.
     firstBatchNs: summary(firstBatch),

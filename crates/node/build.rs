@@ -37,7 +37,7 @@ fn main() {
         "cargo:rerun-if-changed={}",
         include.join("node_version.h").display()
     );
-        let flags = v8_flags(&include);
+    let flags = v8_flags(&include);
     // The loader compares these with the running Node's process.config before any V8 call.
     println!(
         "cargo:rustc-env=LEAKWATCH_V8_FLAGS={}",

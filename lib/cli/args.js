@@ -24,7 +24,11 @@ const usageError = (message) => new CliError(message, 2, { usage: true });
 function parseArgs(argv, spec, { stopAtPositional = false } = {}) {
   const values = {};
   const positionals = [];
-  const byShort = Object.fromEntries(Object.entries(spec).filter(([, s]) => s.short).map(([name, s]) => [s.short, name]));
+  const byShort = Object.fromEntries(
+    Object.entries(spec)
+      .filter(([, s]) => s.short)
+      .map(([name, s]) => [s.short, name]),
+  );
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--') return { values, positionals, rest: argv.slice(i + 1) };

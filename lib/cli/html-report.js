@@ -16,9 +16,9 @@ const FLOOR_WINDOW = 8;
 const MAX_POINTS = 4000;
 const DOTS_UP_TO = 400;
 
-const escape = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-const maxOf = (values) => values.reduce((a, b) => (b > a ? b : a), -Infinity);
-const minOf = (values) => values.reduce((a, b) => (b < a ? b : a), Infinity);
+const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const maxOf = (values) => values.reduce((a, b) => Math.max(b, a), -Infinity);
+const minOf = (values) => values.reduce((a, b) => Math.min(b, a), Infinity);
 const f1 = (x) => (Math.round(x * 10) / 10).toString();
 
 function median(values) {
@@ -127,10 +127,12 @@ function chart(trace, reports) {
   const py = (bytes) => H - M.bottom - (bytes / y1) * (H - M.top - M.bottom);
   const line = (points, key) => points.map((p, i) => `${i ? 'L' : 'M'}${f1(px(p.t))},${f1(py(p[key]))}`).join('');
   const stepLine = (points, key) =>
-    points.map((p, i) => (i ? `H${f1(px(p.t))}V${f1(py(p[key]))}` : `M${f1(px(p.t))},${f1(py(p[key]))}`)).join('') + `H${f1(px(t1))}`;
+    `${points.map((p, i) => (i ? `H${f1(px(p.t))}V${f1(py(p[key]))}` : `M${f1(px(p.t))},${f1(py(p[key]))}`)).join('')}H${f1(px(t1))}`;
 
   const out = [];
-  out.push(`<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Heap used after each full GC over time${reports.length ? `, with ${reports.length} leak reports` : ''}">`);
+  out.push(
+    `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Heap used after each full GC over time${reports.length ? `, with ${reports.length} leak reports` : ''}">`,
+  );
   out.push(`<rect class="plot" x="${M.left}" y="${M.top}" width="${W - M.left - M.right}" height="${H - M.top - M.bottom}"/>`);
 
   // Grid and axes.
@@ -165,14 +167,21 @@ function chart(trace, reports) {
   for (const { last } of eps) {
     const from = { t: last.startT, y: last.startUsedHeapSize };
     const to = { t: last.t, y: last.startUsedHeapSize + last.growthBytes };
-    out.push(`<line class="leak-baseline" x1="${f1(px(from.t))}" x2="${f1(px(to.t))}" y1="${f1(py(last.baselineBytes))}" y2="${f1(py(last.baselineBytes))}"><title>baseline before the growth: ${escape(mb(last.baselineBytes))}</title></line>`);
-    out.push(`<line class="trend" x1="${f1(px(from.t))}" y1="${f1(py(from.y))}" x2="${f1(px(to.t))}" y2="${f1(py(to.y))}"><title>${escape(`trend of episode ${last.episode}: ${mb(last.growthBytes)} in ${duration(last.durationMs)} (${mb(last.growthRateBytesPerMinute)}/min)`)}</title></line>`);
+    out.push(
+      `<line class="leak-baseline" x1="${f1(px(from.t))}" x2="${f1(px(to.t))}" y1="${f1(py(last.baselineBytes))}" y2="${f1(py(last.baselineBytes))}"><title>baseline before the growth: ${escapeHtml(mb(last.baselineBytes))}</title></line>`,
+    );
+    out.push(
+      `<line class="trend" x1="${f1(px(from.t))}" y1="${f1(py(from.y))}" x2="${f1(px(to.t))}" y2="${f1(py(to.y))}"><title>${escapeHtml(`trend of episode ${last.episode}: ${mb(last.growthBytes)} in ${duration(last.durationMs)} (${mb(last.growthRateBytesPerMinute)}/min)`)}</title></line>`,
+    );
   }
 
   out.push(`<path class="used" d="${line(used, 'used')}"/>`);
   if (samples.length <= DOTS_UP_TO) {
     out.push('<g class="samples">');
-    for (const s of samples) out.push(`<circle cx="${f1(px(s.t))}" cy="${f1(py(s.used))}" r="2.6"><title>${escape(`${clock(s.t)}  ${mb(s.used)} used${s.total !== null ? ` of ${mb(s.total)}` : ''}`)}</title></circle>`);
+    for (const s of samples)
+      out.push(
+        `<circle cx="${f1(px(s.t))}" cy="${f1(py(s.used))}" r="2.6"><title>${escapeHtml(`${clock(s.t)}  ${mb(s.used)} used${s.total !== null ? ` of ${mb(s.total)}` : ''}`)}</title></circle>`,
+      );
     out.push('</g>');
   }
 
@@ -181,7 +190,7 @@ function chart(trace, reports) {
     const x = f1(px(r.t));
     const y = f1(py(r.endUsedHeapSize));
     out.push(
-      `<g class="leak-marker"><title>${escape(`#${i + 1} at ${clock(r.t)}: ${r.reason}`)}</title>` +
+      `<g class="leak-marker"><title>${escapeHtml(`#${i + 1} at ${clock(r.t)}: ${r.reason}`)}</title>` +
         `<line x1="${x}" x2="${x}" y1="${M.top}" y2="${H - M.bottom}"/>` +
         `<circle cx="${x}" cy="${y}" r="9"/><text x="${x}" y="${f1(py(r.endUsedHeapSize) + 3.6)}">${i + 1}</text></g>`,
     );
@@ -199,7 +208,7 @@ function chart(trace, reports) {
       kind === 'marker'
         ? `<circle class="legend-marker" cx="${lx + 11}" cy="22" r="6"/>`
         : `<line class="legend-line ${kind}" x1="${lx}" x2="${lx + 22}" y1="22" y2="22"/>`;
-    out.push(`${sample}<text x="${lx + 28}" y="26">${escape(text)}</text>`);
+    out.push(`${sample}<text x="${lx + 28}" y="26">${escapeHtml(text)}</text>`);
     lx += 28 + text.length * 6.7 + 22;
   }
   out.push('</g></svg>');
@@ -259,26 +268,38 @@ function renderHtml({ title, trace, reports, source }) {
   const s = stats(trace, reports);
   const name = path.basename(trace.file);
   const rows = [
-    ['Trace', `<code>${escape(name)}</code>`],
-    ...(s.first.ts !== null ? [['Recorded', escape(`${new Date(s.first.ts - s.first.t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (process start)`)]] : []),
-    ['Samples', `${plural(s.n, 'full GC')}${s.medianGap !== null ? `, one every ${escape(duration(s.medianGap))} (median)` : ''}`],
-    ['Duration', escape(`${duration(s.span)} (${clock(s.first.t)} to ${clock(s.last.t)})`)],
-    ['Heap used after GC', escape(`${mb(s.first.used)} at the start, ${mb(s.last.used)} at the end`)],
-    ['Min / max used', escape(`${mb(s.minUsed)} / ${mb(s.maxUsed)}`)],
-    ...(s.maxTotal !== null ? [['Max heap total', escape(mb(s.maxTotal))]] : []),
-    ...(s.medianPause !== null ? [['GC pause', escape(`${s.medianPause.toFixed(1)} ms median, ${s.maxPause.toFixed(1)} ms max`)]] : []),
+    ['Trace', `<code>${escapeHtml(name)}</code>`],
+    ...(s.first.ts !== null
+      ? [
+          [
+            'Recorded',
+            escapeHtml(
+              `${new Date(s.first.ts - s.first.t)
+                .toISOString()
+                .replace('T', ' ')
+                .replace(/\.\d+Z$/, ' UTC')} (process start)`,
+            ),
+          ],
+        ]
+      : []),
+    ['Samples', `${plural(s.n, 'full GC')}${s.medianGap !== null ? `, one every ${escapeHtml(duration(s.medianGap))} (median)` : ''}`],
+    ['Duration', escapeHtml(`${duration(s.span)} (${clock(s.first.t)} to ${clock(s.last.t)})`)],
+    ['Heap used after GC', escapeHtml(`${mb(s.first.used)} at the start, ${mb(s.last.used)} at the end`)],
+    ['Min / max used', escapeHtml(`${mb(s.minUsed)} / ${mb(s.maxUsed)}`)],
+    ...(s.maxTotal !== null ? [['Max heap total', escapeHtml(mb(s.maxTotal))]] : []),
+    ...(s.medianPause !== null ? [['GC pause', escapeHtml(`${s.medianPause.toFixed(1)} ms median, ${s.maxPause.toFixed(1)} ms max`)]] : []),
     ['Leak reports', reports.length ? `${reports.length} in ${plural(s.episodes, 'episode')}` : 'none'],
-    ['Detector', escape(source)],
+    ['Detector', escapeHtml(source)],
   ];
   const verdict = reports.length
-    ? `<p class="verdict leak">Leak: ${plural(reports.length, 'report')}, first at ${escape(clock(reports[0].t))}. Latest: ${escape(reports[reports.length - 1].reason)}</p>`
+    ? `<p class="verdict leak">Leak: ${plural(reports.length, 'report')}, first at ${escapeHtml(clock(reports[0].t))}. Latest: ${escapeHtml(reports[reports.length - 1].reason)}</p>`
     : '<p class="verdict ok">No leak reported: the post-GC heap floor did not show sustained growth.</p>';
   const list = reports.length
     ? `<ol class="leaks">${reports
         .map(
           (r) =>
-            `<li><span class="when">${escape(clock(r.t))}</span> ${escape(r.reason)}<br><span class="detail">episode ${r.episode}${r.repeat ? `, re-alert ${r.repeat}` : ''}; ` +
-            `${escape(mb(r.startUsedHeapSize))} → ${escape(mb(r.endUsedHeapSize))}, baseline ${escape(mb(r.baselineBytes))}; confidence ${escape(r.confidence >= 0.9999 ? '≥ 99.99' : (r.confidence * 100).toFixed(2))}%</span></li>`,
+            `<li><span class="when">${escapeHtml(clock(r.t))}</span> ${escapeHtml(r.reason)}<br><span class="detail">episode ${r.episode}${r.repeat ? `, re-alert ${r.repeat}` : ''}; ` +
+            `${escapeHtml(mb(r.startUsedHeapSize))} → ${escapeHtml(mb(r.endUsedHeapSize))}, baseline ${escapeHtml(mb(r.baselineBytes))}; confidence ${escapeHtml(r.confidence >= 0.9999 ? '≥ 99.99' : (r.confidence * 100).toFixed(2))}%</span></li>`,
         )
         .join('\n')}</ol>`
     : '<p class="detail">None. The detector saw no sustained growth of the post-GC heap.</p>';
@@ -289,13 +310,13 @@ function renderHtml({ title, trace, reports, source }) {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>${CSS}</style>
 </head>
 <body>
 <main>
-<h1>${escape(title)}</h1>
-<p class="sub">Post-GC heap of <code>${escape(name)}</code>: ${plural(s.n, 'full GC')} over ${escape(duration(s.span))}. Hover the points and markers for details.</p>
+<h1>${escapeHtml(title)}</h1>
+<p class="sub">Post-GC heap of <code>${escapeHtml(name)}</code>: ${plural(s.n, 'full GC')} over ${escapeHtml(duration(s.span))}. Hover the points and markers for details.</p>
 ${verdict}
 <figure>
 ${chart(trace, reports)}

@@ -155,13 +155,16 @@ function run(argv, { stderr, stdout }) {
       say(`${clock(Date.now() - started)} ${plural(follower.samples, 'full GC')} recorded, ${heap}${leaks}`);
     };
     let lastProgress = started;
-    const timer = setInterval(() => {
-      reportLeaks();
-      if (Date.now() - lastProgress >= everyMs - 50) {
-        lastProgress = Date.now();
-        progressLine();
-      }
-    }, Math.min(1000, everyMs));
+    const timer = setInterval(
+      () => {
+        reportLeaks();
+        if (Date.now() - lastProgress >= everyMs - 50) {
+          lastProgress = Date.now();
+          progressLine();
+        }
+      },
+      Math.min(1000, everyMs),
+    );
 
     let child;
     try {

@@ -85,7 +85,8 @@ function run(argv, { stdout, stderr }) {
     stdout.write(HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new CliError(positionals.length === 0 ? 'replay needs a trace file' : `replay takes one trace file (got ${positionals.length})`, 2, { usage: true });
+  if (positionals.length !== 1)
+    throw new CliError(positionals.length === 0 ? 'replay needs a trace file' : `replay takes one trace file (got ${positionals.length})`, 2, { usage: true });
   const options = detectorOptionsArg(values.options);
   const trace = readTrace(positionals[0]);
   if (!values.quiet) for (const w of trace.warnings) stderr.write(`leakwatch: ${w}\n`);

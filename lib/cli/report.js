@@ -45,7 +45,8 @@ function run(argv, { stdout, stderr }) {
     stdout.write(HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw usageError(positionals.length === 0 ? 'report needs a trace file' : `report takes one trace file (got ${positionals.length})`);
+  if (positionals.length !== 1)
+    throw usageError(positionals.length === 0 ? 'report needs a trace file' : `report takes one trace file (got ${positionals.length})`);
   const [file] = positionals;
   const options = detectorOptionsArg(values.options);
   const output = values.output ?? `${file.replace(/\.jsonl?$/i, '')}.html`;

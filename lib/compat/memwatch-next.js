@@ -7,7 +7,7 @@
 const { createMemwatch } = require('./memwatch-emitter');
 
 const memwatch = createMemwatch({
-  toStats: (s, lloyd) => lloyd,
+  toStats: (_s, lloyd) => lloyd,
   heapTotals: (t, time) => ({ nodes: t.nodes, time, size_bytes: t.sizeBytes, size: t.size }),
 });
 

@@ -55,5 +55,4 @@ function requirePeer(name, entry) {
   }
 }
 
-
 module.exports = { GC_KIND, LeakState, requirePeer };

@@ -28,9 +28,7 @@
 //!
 //! Minor GCs are ignored by the rule: they are never leak evidence and do not end a burst.
 
-use crate::gc_sample::{
-    GcKind, GcSample, GC_FLAG_COLLECT_ALL_AVAILABLE_GARBAGE, GC_FLAG_FORCED,
-};
+use crate::gc_sample::{GcKind, GcSample, GC_FLAG_COLLECT_ALL_AVAILABLE_GARBAGE, GC_FLAG_FORCED};
 
 /// Largest gap, ms, between one full GC's end and the next one's start within a burst.
 pub const BURST_GAP_MS: f64 = 20.0;
