@@ -1,4 +1,5 @@
-//! Human units for sizes and durations: the one Rust owner of them (reasons, the eval table).
+//! Human units for sizes and durations: the one Rust owner of them (leak reasons, episode ends,
+//! and HeapDiff's memwatch-style `size` strings).
 //! Sizes are binary, labelled B/KB/MB/GB/TB: 1 MB = 1024² bytes, as the eval suite and
 //! memwatch count them.
 
@@ -63,6 +64,36 @@ pub fn format_duration(ms: f64) -> String {
     }
 }
 
+/// A byte count for people, the way node-memwatch wrote it: `"420 bytes"`, `"-12.5 kb"`,
+/// `"3.71 mb"` (two decimals at most, 1024-based, six significant digits).
+pub fn memwatch_size(bytes: f64) -> String {
+    const KB: f64 = 1024.0;
+    const MB: f64 = 1024.0 * 1024.0;
+    let scaled = |unit: f64| (bytes / (unit / 100.0)).round() / 100.0;
+    if bytes.abs() > MB {
+        format!("{} mb", significant(scaled(MB)))
+    } else if bytes.abs() > KB {
+        format!("{} kb", significant(scaled(KB)))
+    } else {
+        format!("{} bytes", bytes.round())
+    }
+}
+
+/// Like C++'s default stream output: at most six significant digits, no trailing zeros.
+fn significant(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let digits_before_point = value.abs().log10().floor() as i32 + 1;
+    let decimals = (6 - digits_before_point).clamp(0, 2) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +126,17 @@ mod tests {
         assert_eq!(format_eta(3.0 * 3_600_000.0), "~3 h");
         assert_eq!(format_eta(12.0 * 86_400_000.0), "~12 d");
         assert_eq!(format_eta(f64::INFINITY), "?");
+    }
+
+    #[test]
+    fn sizes_read_like_memwatch() {
+        assert_eq!(memwatch_size(420.0), "420 bytes");
+        assert_eq!(memwatch_size(1024.0), "1024 bytes");
+        assert_eq!(memwatch_size(-12.5 * 1024.0), "-12.5 kb");
+        assert_eq!(memwatch_size(3.71 * 1024.0 * 1024.0), "3.71 mb");
+        assert_eq!(memwatch_size(1.5 * 1024.0 * 1024.0), "1.5 mb");
+        assert_eq!(memwatch_size(2048.0), "2 kb");
+        assert_eq!(memwatch_size(0.0), "0 bytes");
+        assert_eq!(memwatch_size(123_456.0 * 1024.0 * 1024.0), "123456 mb");
     }
 }

@@ -443,36 +443,6 @@ pub fn added_ids(
     ids
 }
 
-/// A byte count for people, the way node-memwatch wrote it: `"420 bytes"`, `"-12.5 kb"`,
-/// `"3.71 mb"` (two decimals at most, 1024-based, six significant digits).
-pub fn human_size(bytes: f64) -> String {
-    const KB: f64 = 1024.0;
-    const MB: f64 = 1024.0 * 1024.0;
-    let scaled = |unit: f64| (bytes / (unit / 100.0)).round() / 100.0;
-    if bytes.abs() > MB {
-        format!("{} mb", significant(scaled(MB)))
-    } else if bytes.abs() > KB {
-        format!("{} kb", significant(scaled(KB)))
-    } else {
-        format!("{} bytes", bytes.round())
-    }
-}
-
-/// Like C++'s default stream output: at most six significant digits, no trailing zeros.
-fn significant(value: f64) -> String {
-    if value == 0.0 || !value.is_finite() {
-        return format!("{value}");
-    }
-    let digits_before_point = value.abs().log10().floor() as i32 + 1;
-    let decimals = (6 - digits_before_point).clamp(0, 2) as usize;
-    let text = format!("{value:.decimals$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -720,17 +690,5 @@ mod tests {
         assert_eq!(one, [7]);
         let none = added_ids(&before, &after, &names, Naming::DevTools, "Absent", 10);
         assert!(none.is_empty());
-    }
-
-    #[test]
-    fn sizes_read_like_memwatch() {
-        assert_eq!(human_size(420.0), "420 bytes");
-        assert_eq!(human_size(1024.0), "1024 bytes");
-        assert_eq!(human_size(-12.5 * 1024.0), "-12.5 kb");
-        assert_eq!(human_size(3.71 * 1024.0 * 1024.0), "3.71 mb");
-        assert_eq!(human_size(1.5 * 1024.0 * 1024.0), "1.5 mb");
-        assert_eq!(human_size(2048.0), "2 kb");
-        assert_eq!(human_size(0.0), "0 bytes");
-        assert_eq!(human_size(123_456.0 * 1024.0 * 1024.0), "123456 mb");
     }
 }

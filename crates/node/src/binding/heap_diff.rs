@@ -10,9 +10,8 @@ use napi_derive::napi;
 use super::errors::{throw_coded, JsErrorKind};
 use super::monitor::during_own_snapshot;
 use crate::ffi::{self, HeapNodeSink, SnapshotFailure, StopProbe};
-use leakwatch_core::heap_diff::{
-    self, human_size, DiffDetail, HeapDiffResult, HeapPicture, NameTable, Naming,
-};
+use leakwatch_core::format::memwatch_size;
+use leakwatch_core::heap_diff::{self, DiffDetail, HeapDiffResult, HeapPicture, NameTable, Naming};
 
 thread_local! {
     /// leakwatch pictures alive on this thread that a later snapshot will be compared with.
@@ -171,14 +170,14 @@ impl HeapDiffPayload {
     fn new(d: HeapDiffResult) -> HeapDiffPayload {
         let totals = |t: heap_diff::HeapTotals| HeapTotalsPayload {
             nodes: t.nodes,
-            size: human_size(t.size_bytes),
+            size: memwatch_size(t.size_bytes),
             size_bytes: t.size_bytes,
         };
         HeapDiffPayload {
             before: totals(d.before),
             after: totals(d.after),
             change: HeapChangePayload {
-                size: human_size(d.size_bytes),
+                size: memwatch_size(d.size_bytes),
                 size_bytes: d.size_bytes,
                 freed_nodes: d.freed_nodes,
                 allocated_nodes: d.allocated_nodes,
@@ -186,7 +185,7 @@ impl HeapDiffPayload {
                     .details
                     .into_iter()
                     .map(|x| HeapDiffDetailPayload {
-                        size: human_size(x.size_bytes),
+                        size: memwatch_size(x.size_bytes),
                         what: x.what,
                         size_bytes: x.size_bytes,
                         added: x.added,
