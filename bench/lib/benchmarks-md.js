@@ -286,7 +286,7 @@ function documentMarkdown(meta, analysis, failures) {
     p(
       `- leakwatch: a clean \`cargo build --release -p leakwatch-node\` (${b.cargo}, LTO, crates already in the local cargo cache) ` +
         (b.ok ? `took ${b.seconds.toFixed(0)} s on this machine` : `failed here: ${b.note}`) +
-        '; the first install on a machine also downloads the crates (napi, napi-derive, once_cell, parking_lot, cc and their dependencies).',
+        '; the first install on a machine also downloads the crates (napi, napi-derive, parking_lot, napi-build, cc and their dependencies).',
     );
   }
   p();
