@@ -1,9 +1,12 @@
 'use strict';
-// leakwatch: GC `stats` and `leak` events for Node.js, from a native V8 GC hook.
+// leakwatch: GC `stats` and `leak` events for Node.js, from a native V8 GC hook (or, where the
+// native V8 layer is off, from v8.GCProfiler: lib/gc-profiler-source.js).
 // This file is the public API; the native addon is loaded by lib/binding.js.
 
 const { EventEmitter } = require('node:events');
 const binding = require('./binding');
+const { error } = require('./errors');
+const { GcProfilerSource } = require('./gc-profiler-source');
 const { HeapDiff } = require('./heap-diff');
 const { LeakDetector } = require('./leak-detector');
 const { MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix } = require('./options');
@@ -11,11 +14,24 @@ const evidence = require('./evidence');
 const { oldGenerationLimit } = require('./old-generation-limit');
 
 const MONITORED = ['stats', 'leak', 'leakEnd'];
+const { native } = binding;
 let created = false;
 
+/** The one warning of a monitor without the native V8 layer, naming what is missing and why. */
+function warnDegraded() {
+  const message =
+    native.mode === 'unavailable'
+      ? `leakwatch: not monitoring: ${native.reason}`
+      : `leakwatch: running without its native V8 layer: stats and leak come from v8.GCProfiler; HeapDiff, leak-report evidence (diffOnLeak, snapshot), heap snapshots and gc() without --expose-gc are unavailable. Why: ${native.reason}`;
+  process.emitWarning(message, { code: native.code });
+}
+
 class Leakwatch extends EventEmitter {
-  #leak = binding.detectorDefaults();
+  #leak = native.mode === 'unavailable' ? null : binding.detectorDefaults();
   #running = false;
+  #warned = false;
+  // The GC source without the native V8 layer; null with it (the shim's GC hook feeds the core).
+  #profiler = native.mode === 'gc-profiler' ? new GcProfilerSource() : null;
   // Evidence for `leak` reports (lib/evidence.js): opt-in, because snapshots pause the thread.
   #evidence = {
     diffOnLeak: false,
@@ -34,7 +50,7 @@ class Leakwatch extends EventEmitter {
     if (created) throw new Error("leakwatch: use the module's instance (require('leakwatch')), not new Leakwatch()");
     created = true;
     // What "time to the heap limit" is measured against (see lib/old-generation-limit.js).
-    binding.monitorSetOldGenerationLimit(oldGenerationLimit());
+    if (native.mode !== 'unavailable') binding.monitorSetOldGenerationLimit(oldGenerationLimit());
     // Usable detached, as in `const { gc, configure } = require('leakwatch')`.
     this.configure = this.configure.bind(this);
     this.gc = this.gc.bind(this);
@@ -131,11 +147,27 @@ class Leakwatch extends EventEmitter {
     return evidence.writeSnapshot(target, this.#evidence.snapshot, options);
   }
 
-  /** Runs one full, synchronous garbage collection (no --expose-gc needed). Its `stats`
-   * reaches the listeners present at the next turn of the event loop, also when the script
-   * ends right after it. */
+  /** Where the native layer runs (see `leakwatch.native` in lib/index.d.ts). */
+  get native() {
+    return native;
+  }
+
+  /** Runs one full, synchronous garbage collection (no --expose-gc needed with the native V8
+   * layer; without it, V8's own `globalThis.gc` of --expose-gc). Its `stats` reaches the
+   * listeners present at the next turn of the event loop, also when the script ends right
+   * after it. */
   gc() {
-    binding.gc();
+    if (native.mode !== 'gc-profiler') binding.gc();
+    else if (typeof globalThis.gc === 'function') {
+      globalThis.gc();
+      // This GC's sample goes to the core now, for the flush below.
+      this.#profiler.flush();
+    } else {
+      throw error(
+        `leakwatch: gc() needs the native V8 layer, which is off here (${native.code}: ${native.reason}); or run node with --expose-gc, and gc() uses V8's own`,
+        'ERR_LEAKWATCH_NATIVE_UNAVAILABLE',
+      );
+    }
     // The threadsafe function is weak: it would not keep a process whose script just ended
     // alive for this GC's batch. One immediate delivers it (and lets a listener added in this
     // tick get it); it keeps the process alive, for that one turn, only while someone listens.
@@ -163,7 +195,7 @@ class Leakwatch extends EventEmitter {
    * native monitor decides it; it starts at 'none' when monitoring starts or the `leak`
    * options change. */
   get leakState() {
-    return binding.monitorLeakState();
+    return native.mode === 'unavailable' ? 'none' : binding.monitorLeakState();
   }
 
   /** `leakState !== 'none'`. */
@@ -176,11 +208,18 @@ class Leakwatch extends EventEmitter {
     const count = (event) => this.listenerCount(event) + (event === adding ? 1 : 0);
     const wantStats = count('stats') > 0;
     const want = wantStats || count('leak') > 0 || count('leakEnd') > 0;
+    if (want && native.mode !== 'v8' && !this.#warned) {
+      this.#warned = true;
+      warnDegraded();
+    }
+    if (native.mode === 'unavailable') return;
     binding.monitorConfigure({ wantStats });
     if (want && !this.#running) {
       binding.monitorStart((batch) => this.#deliver(batch));
+      this.#profiler?.start();
       this.#running = true;
     } else if (!want && this.#running) {
+      this.#profiler?.stop();
       binding.monitorStop();
       this.#running = false;
       this.#diff.drop();

@@ -1,0 +1,20 @@
+'use strict';
+// What this test process's leakwatch runs on (`leakwatch.native`), as node:test `skip` values:
+// `false`, or why a test cannot run here. The suite also runs with the native V8 layer off
+// (`LEAKWATCH_NATIVE=off`, the degraded mode: stats and leak from v8.GCProfiler); a test that
+// needs HeapDiff, evidence, snapshots or the shim itself skips with `needsV8Layer`, one that
+// only needs gc() with `needsGc` (without the V8 layer gc() is V8's own, of --expose-gc, which
+// only NODE_OPTIONS=--expose-gc gives to this process and to the children it spawns alike).
+
+const { native } = require('..');
+
+const off = `needs the native V8 layer (leakwatch.native.mode is '${native.mode}': ${native.code})`;
+
+/** Skip reason for a test that needs the native V8 layer. */
+const needsV8Layer = native.mode === 'v8' ? false : off;
+
+/** Skip reason for a test that needs leakwatch.gc(), in this process or its children. */
+const exposed = typeof globalThis.gc === 'function' && /(^|\s)--expose[-_]gc\b/.test(process.env.NODE_OPTIONS ?? '');
+const needsGc = native.mode === 'v8' || exposed ? false : `${off}, or NODE_OPTIONS=--expose-gc`;
+
+module.exports = { native, needsV8Layer, needsGc };
