@@ -13,7 +13,7 @@ const { runNode, runProcess } = require('./helpers');
 const LEAKY = path.join(__dirname, 'fixtures', 'degraded-leaky.js');
 // NODE_PATH: the fixture requires 'leakwatch' (the package root's parent holds it).
 const leaky = (env, args = ['--expose-gc']) =>
-  runProcess([...args, LEAKY], { env: { NODE_PATH: path.join(__dirname, '..', '..'), LEAKWATCH_NATIVE: '', ...env }, timeoutMs: 40_000 });
+  runProcess([...args, LEAKY], { env: { NODE_PATH: path.join(__dirname, '..', '..'), NODE_OPTIONS: '', LEAKWATCH_NATIVE: '', ...env }, timeoutMs: 40_000 });
 
 /** stderr's lines, without Node's "(Use `node --trace-warnings ...`" hint after a first warning. */
 const stderrLines = (run) => run.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('(Use `node --trace-warnings'));
@@ -103,7 +103,7 @@ test('without --expose-gc: stats of natural GCs arrive in windows; gc(), HeapDif
        clearInterval(churn);
        setTimeout(() => console.log(JSON.stringify({ errors, kinds, sink })), 1100);
      }, 1500);`,
-    { env: { LEAKWATCH_NATIVE: 'off' } },
+    { env: { LEAKWATCH_NATIVE: 'off', NODE_OPTIONS: '' } },
   );
   assert.equal(run.code, 0, run.context);
   const { errors, kinds } = run.result;

@@ -13,9 +13,9 @@ test('a source build for another Node ABI is not loaded: require succeeds, nothi
      const warnings = [];
      process.on('warning', (w) => warnings.push(w.code));
      lw.on('stats', () => console.log('stats'));
-     let gc = null;
-     try { lw.gc(); } catch (e) { gc = { code: e.code, message: e.message }; }
-     setImmediate(() => console.log(JSON.stringify({ native: lw.native, monitoring: lw.monitoring, leakState: lw.leakState, gc, warnings })));`,
+     let gcError = null;
+     try { lw.gc(); } catch (e) { gcError = { code: e.code, message: e.message }; }
+     setImmediate(() => console.log(JSON.stringify({ native: lw.native, monitoring: lw.monitoring, leakState: lw.leakState, gc: gcError, warnings })));`,
     { env: { LEAKWATCH_NATIVE: '', LEAKWATCH_SIMULATE_NODE_ABI: '999' } },
   );
   assert.equal(r.code, 0, r.context);
@@ -161,10 +161,17 @@ test('a binary built with other V8 build flags keeps its V8 layer off, with the 
   // cannot run and what to do.
   const both = await runNode(
     `const lw = require('leakwatch');
-     let gc = null;
-     try { lw.gc(); } catch (e) { gc = { code: e.code, message: e.message }; }
-     console.log(JSON.stringify({ native: lw.native, gc }));`,
-    { env: { LEAKWATCH_NATIVE: '', LEAKWATCH_SIMULATE_V8_FLAGS: `v8_enable_pointer_compression=${other},v8_enable_sandbox=${1 - flags.v8_enable_sandbox}` } },
+     let gcError = null;
+     try { lw.gc(); } catch (e) { gcError = { code: e.code, message: e.message }; }
+     console.log(JSON.stringify({ native: lw.native, gc: gcError }));`,
+    // No --expose-gc from the suite's NODE_OPTIONS: gc() must fail here.
+    {
+      env: {
+        NODE_OPTIONS: '',
+        LEAKWATCH_NATIVE: '',
+        LEAKWATCH_SIMULATE_V8_FLAGS: `v8_enable_pointer_compression=${other},v8_enable_sandbox=${1 - flags.v8_enable_sandbox}`,
+      },
+    },
   );
   assert.equal(both.result?.native.code, 'ERR_LEAKWATCH_V8_FLAGS_MISMATCH', both.context);
   assert.match(both.result.native.reason, /v8_enable_sandbox/);

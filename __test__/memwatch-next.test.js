@@ -5,6 +5,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const { runNode } = require('./helpers');
+const { needsV8Layer } = require('./native-mode');
 const { LloydStats } = require('../lib/compat/lloyd-stats');
 
 const LLOYD_KEYS = ['num_full_gc', 'num_inc_gc', 'heap_compactions', 'usage_trend', 'estimated_base', 'current_base', 'min', 'max'];
@@ -111,7 +112,7 @@ test('every GC that is not a full one counts as num_inc_gc; only full GCs are co
   assert.deepEqual([s.num_full_gc, s.num_inc_gc, s.heap_compactions], [2, 6, 2]);
 });
 
-test("live: stats has exactly lloyd's eight enumerable keys, computed from the real post-GC heap", { timeout: 60_000 }, async () => {
+test("live: stats has exactly lloyd's eight enumerable keys, computed from the real post-GC heap", { timeout: 60_000, skip: needsV8Layer }, async () => {
   const run = await runNode(
     `
     const memwatch = require('leakwatch/memwatch-next');
@@ -187,7 +188,7 @@ test("live: leak has lloyd's { start, end, growth, reason }", { timeout: 60_000 
   assert.match(run.result.reason, /heap grew/);
 });
 
-test("ESM: `import { on, HeapDiff, gc } from 'leakwatch/memwatch-next'`, with on() called bare", { timeout: 30_000 }, async () => {
+test("ESM: `import { on, HeapDiff, gc } from 'leakwatch/memwatch-next'`, with on() called bare", { timeout: 30_000, skip: needsV8Layer }, async () => {
   const esm = await runNode(
     [
       "import memwatch, { on, once, off, HeapDiff, gc } from 'leakwatch/memwatch-next';",

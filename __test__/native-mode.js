@@ -7,6 +7,8 @@
 // only NODE_OPTIONS=--expose-gc gives to this process and to the children it spawns alike).
 
 const { native } = require('..');
+const { WINDOW_MS } = require('../lib/gc-profiler-source');
+const { settle } = require('./helpers');
 
 const off = `needs the native V8 layer (leakwatch.native.mode is '${native.mode}': ${native.code})`;
 
@@ -17,4 +19,19 @@ const needsV8Layer = native.mode === 'v8' ? false : off;
 const exposed = typeof globalThis.gc === 'function' && /(^|\s)--expose[-_]gc\b/.test(process.env.NODE_OPTIONS ?? '');
 const needsGc = native.mode === 'v8' || exposed ? false : `${off}, or NODE_OPTIONS=--expose-gc`;
 
-module.exports = { native, needsV8Layer, needsGc };
+/** node:test's `test` for a file whose every test needs what `reason` (a skip value above)
+ * says: each is skipped with that reason when it is not false. */
+function testsNeeding(reason) {
+  const test = require('node:test');
+  if (!reason) return test;
+  return (name, options, fn) => (typeof options === 'function' ? test(name, { skip: reason }, options) : test(name, { ...options, skip: reason }, fn));
+}
+/** Resolves once the GCs V8 ran on its own so far have been delivered. With the V8 layer they
+ * are queued at once (`settle`); v8.GCProfiler hands them over when its window closes: its
+ * timer was set before this one, for no later, so it fires first. */
+function settleNaturalGcs() {
+  if (native.mode !== 'gc-profiler') return settle();
+  return new Promise((resolve) => setTimeout(resolve, WINDOW_MS + 100)).then(settle);
+}
+
+module.exports = { native, needsV8Layer, needsGc, testsNeeding, settleNaturalGcs };

@@ -3,6 +3,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const leakwatch = require('..');
 const { nextEvent, settle } = require('./helpers');
+const { settleNaturalGcs } = require('./native-mode');
 
 test.afterEach(() => {
   leakwatch.removeAllListeners('stats');
@@ -67,11 +68,11 @@ test('minor GCs are delivered only when asked for', async () => {
     return keep;
   };
   churn();
-  await settle();
+  await settleNaturalGcs();
   assert.ok(!kinds.has('scavenge'), 'no scavenge events by default');
   leakwatch.configure({ includeMinorGc: true });
   churn();
-  await settle();
+  await settleNaturalGcs();
   assert.ok(kinds.has('scavenge'), `got ${[...kinds]}`);
 });
 

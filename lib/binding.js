@@ -184,7 +184,7 @@ function loadBinding() {
     }
     const off = decide(binding, source, abi);
     // The self-test compares with V8's heap statistics taken in the same turn.
-    const layer = binding.v8LayerInit({ heapStatistics: v8.getHeapStatistics(), forceOff: off && off.reason });
+    const layer = binding.v8LayerInit({ heapStatistics: v8.getHeapStatistics(), forceOff: off ? off.reason : null });
     const why = off ?? layer;
     const native = layer.enabled
       ? { mode: 'v8', binary: file, source, code: null, reason: null }

@@ -817,7 +817,8 @@ declare namespace leakwatch {
    *   e.g. a relative `snapshot.dir`;
    * - `'ERR_LEAKWATCH_NO_BINARY'`, `'ERR_LEAKWATCH_ABI_MISMATCH'`, `'ERR_LEAKWATCH_LOAD'`,
    *   `'ERR_LEAKWATCH_V8_FLAGS_MISMATCH'`, `'ERR_LEAKWATCH_UNTESTED_ABI'`,
-   *   `'ERR_LEAKWATCH_NATIVE_OFF'`: never thrown by `require`; the {@link NativeStatus} `code`
+   *   `'ERR_LEAKWATCH_NATIVE_OFF'`, `'ERR_LEAKWATCH_V8_SYMBOL_MISSING'`,
+   *   `'ERR_LEAKWATCH_SELF_TEST_FAILED'`: never thrown by `require`; the {@link NativeStatus} `code`
    *   of why the native layer (or its V8 part) is not in use here, also the `code` of the one
    *   warning a monitor without it emits;
    * - `'ERR_LEAKWATCH_NATIVE_UNAVAILABLE'` (Error): `gc()` (without `--expose-gc`), HeapDiff
@@ -846,6 +847,8 @@ declare namespace leakwatch {
     | 'ERR_LEAKWATCH_LOAD'
     | 'ERR_LEAKWATCH_NATIVE_OFF'
     | 'ERR_LEAKWATCH_UNTESTED_ABI'
+    | 'ERR_LEAKWATCH_V8_SYMBOL_MISSING'
+    | 'ERR_LEAKWATCH_SELF_TEST_FAILED'
     | 'ERR_LEAKWATCH_NATIVE_UNAVAILABLE'
     | 'ERR_LEAKWATCH_HEAPDIFF_ENDED'
     | 'ERR_LEAKWATCH_HEAP_SNAPSHOT'
