@@ -49,6 +49,7 @@ fn main() {
         .cpp(true)
         .file("shim/gc_hook.cc")
         .file("shim/heap_snapshot.cc")
+        .file("shim/v8_api.cc")
         .include(&include)
         .include("shim")
         .flag(cxx_standard(&include, major))
@@ -60,6 +61,8 @@ fn main() {
         build.define(define, None);
     }
     build.compile("leakwatch_shim");
+    // dlsym (v8_api.cc): in libc from glibc 2.34, in libdl before.
+    println!("cargo:rustc-link-lib=dl");
 }
 
 /// Where the headers may be, in the order the brief gives; the first with node_version.h wins.

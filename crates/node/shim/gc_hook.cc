@@ -9,8 +9,11 @@
 
 #include <new>
 
-#include <v8.h>
 #include <v8-version.h>
+
+#include "v8_api.h"
+
+using lw::v8api;
 
 namespace {
 
@@ -47,16 +50,29 @@ enum : size_t {
   kNumberOfDetachedContexts = 88,
 };
 
-inline double field(const HeapStatsBuffer& b, size_t offset) {
+// v8::HeapSpaceStatistics is 40 bytes on every line; the same treatment, for the same reason.
+struct alignas(16) SpaceStatsBuffer {
+  unsigned char bytes[128];
+};
+enum : size_t {
+  kSpaceName = 0,
+  kSpaceSize = 8,
+  kSpaceUsedSize = 16,
+  kSpaceAvailableSize = 24,
+  kPhysicalSpaceSize = 32,
+};
+
+inline double field(const unsigned char* bytes, size_t offset) {
   size_t value;
-  memcpy(&value, b.bytes + offset, sizeof value);
+  memcpy(&value, bytes + offset, sizeof value);
   return static_cast<double>(value);
 }
+inline double field(const HeapStatsBuffer& b, size_t offset) { return field(b.bytes, offset); }
 
 // Fills `b` with `fill`, then lets V8 write its heap statistics into it.
 void get_heap_statistics(v8::Isolate* isolate, HeapStatsBuffer* b, unsigned char fill) {
   memset(b->bytes, fill, sizeof b->bytes);
-  isolate->GetHeapStatistics(reinterpret_cast<v8::HeapStatistics*>(b->bytes));
+  v8api.isolate_get_heap_statistics(isolate, b->bytes);
 }
 
 struct LwHookState {
@@ -66,7 +82,8 @@ struct LwHookState {
   int heap_spaces;
   double started_ms[LW_KIND_COUNT];
   LwGcEvent event;  // reused for every GC: nothing is allocated in the pause
-  HeapStatsBuffer heap_stats;  // V8 writes here, never on our stack (see HeapStatsBuffer)
+  HeapStatsBuffer heap_stats;    // V8 writes here, never on our stack (see HeapStatsBuffer)
+  SpaceStatsBuffer space_stats;  // likewise
 };
 
 inline double now_ms(clockid_t clock) {
@@ -102,16 +119,17 @@ void read_heap(LwHookState* state) {
 
   e.space_count = 0;
   if (!state->heap_spaces) return;
-  size_t spaces = state->isolate->NumberOfHeapSpaces();
+  size_t spaces = v8api.isolate_number_of_heap_spaces(state->isolate);
+  unsigned char* s = state->space_stats.bytes;
   for (size_t i = 0; i < spaces && e.space_count < LW_MAX_SPACES; i++) {
-    v8::HeapSpaceStatistics s;
-    if (!state->isolate->GetHeapSpaceStatistics(&s, i)) continue;
+    memset(s, 0, sizeof state->space_stats.bytes);
+    if (!v8api.isolate_get_heap_space_statistics(state->isolate, s, i)) continue;
     LwHeapSpace& out = e.spaces[e.space_count++];
-    out.name = s.space_name();
-    out.size = static_cast<double>(s.space_size());
-    out.used = static_cast<double>(s.space_used_size());
-    out.available = static_cast<double>(s.space_available_size());
-    out.physical = static_cast<double>(s.physical_space_size());
+    memcpy(&out.name, s + kSpaceName, sizeof out.name);
+    out.size = field(s, kSpaceSize);
+    out.used = field(s, kSpaceUsedSize);
+    out.available = field(s, kSpaceAvailableSize);
+    out.physical = field(s, kPhysicalSpaceSize);
   }
 }
 
@@ -153,7 +171,7 @@ void on_epilogue(v8::Isolate*, v8::GCType type, v8::GCCallbackFlags flags, void*
 extern "C" {
 
 LwHook* leakwatch_hook_install(void* context, uint32_t deliver_mask, int heap_spaces) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Isolate* isolate = lw::current_isolate();
   if (isolate == nullptr) return nullptr;
   auto* state = new (std::nothrow) LwHookState();  // value-initialised: all zero
   if (state == nullptr) return nullptr;
@@ -161,8 +179,8 @@ LwHook* leakwatch_hook_install(void* context, uint32_t deliver_mask, int heap_sp
   state->context = context;
   state->deliver_mask = deliver_mask;
   state->heap_spaces = heap_spaces;
-  isolate->AddGCPrologueCallback(on_prologue, state, v8::kGCTypeAll);
-  isolate->AddGCEpilogueCallback(on_epilogue, state, v8::kGCTypeAll);
+  v8api.isolate_add_gc_prologue_callback(isolate, on_prologue, state, v8::kGCTypeAll);
+  v8api.isolate_add_gc_epilogue_callback(isolate, on_epilogue, state, v8::kGCTypeAll);
   return reinterpret_cast<LwHook*>(state);
 }
 
@@ -176,24 +194,26 @@ void leakwatch_hook_configure(LwHook* hook, uint32_t deliver_mask, int heap_spac
 void leakwatch_hook_remove(LwHook* hook) {
   if (hook == nullptr) return;
   auto* state = reinterpret_cast<LwHookState*>(hook);
-  state->isolate->RemoveGCPrologueCallback(on_prologue, state);
-  state->isolate->RemoveGCEpilogueCallback(on_epilogue, state);
+  v8api.isolate_remove_gc_prologue_callback(state->isolate, on_prologue, state);
+  v8api.isolate_remove_gc_epilogue_callback(state->isolate, on_epilogue, state);
   delete state;
 }
 
 int leakwatch_force_full_gc(void) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Isolate* isolate = lw::current_isolate();
   if (isolate == nullptr) return 1;
   // One synchronous full GC when called on the isolate's thread. Unlike
   // RequestGarbageCollectionForTesting it needs no --expose-gc, and unlike
   // LowMemoryNotification it does not run two full GCs.
-  isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kCritical);
-  isolate->MemoryPressureNotification(v8::MemoryPressureLevel::kNone);
+  v8api.isolate_memory_pressure_notification(
+      isolate, static_cast<int>(v8::MemoryPressureLevel::kCritical));
+  v8api.isolate_memory_pressure_notification(isolate,
+                                             static_cast<int>(v8::MemoryPressureLevel::kNone));
   return 0;
 }
 
 int leakwatch_heap_statistics_probe(LwHeapStatisticsProbe* out) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Isolate* isolate = lw::current_isolate();
   if (isolate == nullptr || out == nullptr) return 1;
   constexpr unsigned char kCanary = 0xA5;
   HeapStatsBuffer b;

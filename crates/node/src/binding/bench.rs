@@ -13,7 +13,7 @@ use crate::ffi;
 #[napi(catch_unwind)]
 pub fn bench_heap_snapshot_floor(env: Env, snapshots: u32, clear_ids_first: bool) -> Result<f64> {
     v8_layer::require(&env, "a heap snapshot")?;
-    ffi::heap_snapshot_floor(snapshots, clear_ids_first)
+    ffi::heap_snapshot_floor(&env, snapshots, clear_ids_first)
         .map(|count| count as f64)
         .ok_or_else(|| {
             Error::new(

@@ -121,7 +121,7 @@ pub fn write_heap_snapshot_file(env: Env, path: String, budget_ms: Option<f64>) 
     let budget_ms = budget(budget_ms);
     let probe = StopProbe::new(&env);
     let written = during_own_snapshot(&env, || {
-        ffi::write_heap_snapshot(&path, budget_ms, probe.as_ref())
+        ffi::write_heap_snapshot(&env, &path, budget_ms, probe.as_ref())
     });
     release_object_ids_if_idle();
     match written {
@@ -284,7 +284,7 @@ fn take_picture(env: &Env, names: &mut NameTable, budget_ms: f64) -> Result<Heap
     };
     let probe = StopProbe::new(env);
     if let Err(failure) = during_own_snapshot(env, || {
-        ffi::walk_heap_snapshot(&mut sink, budget_ms, probe.as_ref())
+        ffi::walk_heap_snapshot(env, &mut sink, budget_ms, probe.as_ref())
     }) {
         release_object_ids_if_idle();
         return Err(snapshot_error(env, failure, budget_ms));
@@ -373,7 +373,7 @@ impl NativeHeapDiff {
         let budget_ms = self.budget_ms;
         let probe = StopProbe::new(&env);
         let walked = during_own_snapshot(&env, || {
-            ffi::walk_heap_snapshot(&mut sink, budget_ms, probe.as_ref())
+            ffi::walk_heap_snapshot(&env, &mut sink, budget_ms, probe.as_ref())
         });
         let GrowthSink {
             mut picture,
