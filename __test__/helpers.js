@@ -11,11 +11,11 @@ const ROOT = path.join(__dirname, '..');
  * { code, signal, stdout, stderr, ms, result, context }: `result` is the last stdout line parsed
  * as JSON (null if it is not), `context` a summary for assertion messages. Killed after
  * `timeoutMs`. `baseEnv` replaces process.env as the environment the `env` entries go over;
- * `cwd` the package root as the working directory. */
-function runProcess(args, { env = {}, timeoutMs = 30_000, baseEnv = process.env, cwd = ROOT } = {}) {
+ * `cwd` the package root as the working directory, `node` this Node. */
+function runProcess(args, { env = {}, timeoutMs = 30_000, baseEnv = process.env, cwd = ROOT, node = process.execPath } = {}) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, args, {
+    const child = spawn(node, args, {
       cwd,
       env: { ...baseEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

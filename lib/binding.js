@@ -183,7 +183,10 @@ function loadBinding() {
       continue;
     }
     const off = decide(binding, source, abi);
-    // The self-test compares with V8's heap statistics taken in the same turn.
+    // The self-test compares with V8's heap statistics taken in the same turn. A first call of
+    // v8.getHeapStatistics() can itself grow the heap by a page (seen on Node 22: its code is
+    // compiled then), so a warm-up call comes first.
+    v8.getHeapStatistics();
     const layer = binding.v8LayerInit({ heapStatistics: v8.getHeapStatistics(), forceOff: off ? off.reason : null });
     const why = off ?? layer;
     const native = layer.enabled
