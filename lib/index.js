@@ -159,8 +159,11 @@ class Leakwatch extends EventEmitter {
   gc() {
     if (native.mode !== 'gc-profiler') binding.gc();
     else if (typeof globalThis.gc === 'function') {
+      // A profiler window of its own: the core spreads a window's GCs over its time, so this
+      // GC's time is then exact to its pause (back-to-back gc() calls stay one burst); and it
+      // reaches the core now, for the flush below.
+      this.#profiler.flush();
       globalThis.gc();
-      // This GC's sample goes to the core now, for the flush below.
       this.#profiler.flush();
     } else {
       throw error(
