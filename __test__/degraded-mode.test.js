@@ -118,3 +118,21 @@ test('without --expose-gc: stats of natural GCs arrive in windows; gc(), HeapDif
     assert.match(errors[name].message, /without the native V8 layer \(ERR_LEAKWATCH_NATIVE_OFF/, name);
   }
 });
+
+test('the GCs of the last profiler window are delivered when the script ends, and the process still exits by itself', { timeout: 30_000 }, async () => {
+  // Scavenges only, all within the first window (well under its 1 s), then nothing: the script
+  // ends, and only the beforeExit delivery can bring them.
+  const run = await runNode(
+    `const lw = require('leakwatch');
+     lw.configure({ includeMinorGc: true });
+     let stats = 0;
+     let work = 0;
+     lw.on('stats', (s) => { stats++; for (let i = 0; i < 50000; i++) work += [i].length; });
+     const a = [];
+     for (let i = 0; i < 300000; i++) a.push({ i });
+     process.on('exit', () => console.log(JSON.stringify({ stats, work })));`,
+    { env: { LEAKWATCH_NATIVE: 'off', NODE_OPTIONS: '' } },
+  );
+  assert.equal(run.code, 0, run.context);
+  assert.ok(run.result.stats > 0, run.context);
+});

@@ -2,10 +2,11 @@
 // leakwatch/memwatch-next, the drop-in for lloyd's node-memwatch / memwatch-next: his `stats`
 // definitions (lib/compat/lloyd-stats.js) checked against values computed by hand from his formulas
 // (src/memwatch.cc, AsyncMemwatchAfter), then the same module live in a child process.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, needsV8Layer, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const { runNode } = require('./helpers');
-const { needsV8Layer } = require('./native-mode');
 const { LloydStats } = require('../lib/compat/lloyd-stats');
 
 const LLOYD_KEYS = ['num_full_gc', 'num_inc_gc', 'heap_compactions', 'usage_trend', 'estimated_base', 'current_base', 'min', 'max'];

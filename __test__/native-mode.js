@@ -24,7 +24,9 @@ const needsGc = native.mode === 'v8' || exposed ? false : `${off}, or NODE_OPTIO
 function testsNeeding(reason) {
   const test = require('node:test');
   if (!reason) return test;
-  return (name, options, fn) => (typeof options === 'function' ? test(name, { skip: reason }, options) : test(name, { ...options, skip: reason }, fn));
+  const skipped = (name, options, fn) => (typeof options === 'function' ? test(name, { skip: reason }, options) : test(name, { ...options, skip: reason }, fn));
+  // The file's hooks still register (they run around no test).
+  return Object.assign(skipped, { before: test.before, after: test.after, beforeEach: test.beforeEach, afterEach: test.afterEach });
 }
 /** Resolves once the GCs V8 ran on its own so far have been delivered. With the V8 layer they
  * are queued at once (`settle`); v8.GCProfiler hands them over when its window closes: its

@@ -4,13 +4,14 @@
 // leak evidence, `forced` says which GCs were forced, and a `gc()`'s `stats` reaches its
 // listeners even when the script ends right after it or the listener comes in the same tick.
 // Anything that could loop, hang or keep a process alive runs in a child process, bounded.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, needsV8Layer, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const v8 = require('node:v8');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { needsV8Layer } = require('./native-mode');
 const leakwatch = require('..');
 const { runNode, settle, sleep } = require('./helpers');
 

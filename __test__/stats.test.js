@@ -1,9 +1,10 @@
 'use strict';
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, settleNaturalGcs, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const leakwatch = require('..');
 const { nextEvent, settle } = require('./helpers');
-const { settleNaturalGcs } = require('./native-mode');
 
 test.afterEach(() => {
   leakwatch.removeAllListeners('stats');

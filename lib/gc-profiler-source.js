@@ -17,24 +17,30 @@ class GcProfilerSource {
   #openedAt = 0; // performance.now() when it started
   #timer = null;
   #failed = false;
+  /** How many windows the timer closed (not flush()): the process went on running meanwhile. */
+  ticks = 0;
 
   /** Starts recording GCs (with the monitor). */
   start() {
     if (this.#timer !== null) return;
     this.#profiler = this.#open();
-    this.#timer = setInterval(() => this.flush(), WINDOW_MS);
+    this.#timer = setInterval(() => {
+      this.ticks++;
+      this.flush();
+    }, WINDOW_MS);
     this.#timer.unref();
   }
 
   /** Hands the GCs of the open window to the core and opens the next one (gc() calls this,
-   * so that its GC is delivered at the next turn, as with the native layer). */
+   * so that its GC is delivered at the next turn, as with the native layer). Returns how many
+   * GCs the core queued for delivery. */
   flush() {
-    if (this.#profiler === null) return;
+    if (this.#profiler === null) return 0;
     const previous = this.#profiler;
     const openedAt = this.#openedAt;
     // The next window starts before the previous one stops: no GC falls between the two.
     this.#profiler = this.#open();
-    this.#feed(previous, openedAt, this.#openedAt);
+    return this.#feed(previous, openedAt, this.#openedAt);
   }
 
   /** Stops recording (with the monitor), handing over the last window. */
@@ -56,14 +62,15 @@ class GcProfilerSource {
 
   #feed(profiler, openedAt, closedAt) {
     const profile = profiler.stop();
-    if (!profile || profile.statistics.length === 0) return;
+    if (!profile || profile.statistics.length === 0) return 0;
     try {
-      binding.monitorFeedProfile(profile, openedAt, closedAt);
+      return binding.monitorFeedProfile(profile, openedAt, closedAt);
     } catch (err) {
       // From a timer, a throw would take the host down: say it once, keep monitoring.
-      if (this.#failed) return;
+      if (this.#failed) return 0;
       this.#failed = true;
       process.emitWarning(`leakwatch: a GC profile could not be used (${err.message}); later failures are not reported`, { code: err.code });
+      return 0;
     }
   }
 }

@@ -32,6 +32,7 @@ class Leakwatch extends EventEmitter {
   #warned = false;
   // The GC source without the native V8 layer; null with it (the shim's GC hook feeds the core).
   #profiler = native.mode === 'gc-profiler' ? new GcProfilerSource() : null;
+  #lastWordsAt = -1; // the profiler's ticks at the last delivery on beforeExit
   // Evidence for `leak` reports (lib/evidence.js): opt-in, because snapshots pause the thread.
   #evidence = {
     diffOnLeak: false,
@@ -55,10 +56,20 @@ class Leakwatch extends EventEmitter {
     this.configure = this.configure.bind(this);
     this.gc = this.gc.bind(this);
     this.writeSnapshot = this.writeSnapshot.bind(this);
+    if (this.#profiler !== null) process.on('beforeExit', this.#onBeforeExit);
     // Monitoring follows the listeners: it starts with the first `stats`/`leak`/`leakEnd`
     // listener and the GC callbacks are removed when the last one goes.
     this.#watchListeners();
   }
+
+  // Without the V8 layer, the GCs of the last window are still in the profiler when the event
+  // loop empties: delivered once more, and not again until a window closed on its own (the
+  // process went on running): a listener whose work runs GCs cannot keep the process alive.
+  #onBeforeExit = () => {
+    if (!this.#running || this.#lastWordsAt === this.#profiler.ticks) return;
+    this.#lastWordsAt = this.#profiler.ticks;
+    if (this.#profiler.flush() > 0) this.#deliverSoon();
+  };
 
   #onNewListener = (event) => {
     if (MONITORED.includes(event)) this.#sync(event);
@@ -171,9 +182,13 @@ class Leakwatch extends EventEmitter {
         'ERR_LEAKWATCH_NATIVE_UNAVAILABLE',
       );
     }
-    // The threadsafe function is weak: it would not keep a process whose script just ended
-    // alive for this GC's batch. One immediate delivers it (and lets a listener added in this
-    // tick get it); it keeps the process alive, for that one turn, only while someone listens.
+    this.#deliverSoon();
+  }
+
+  // The threadsafe function is weak: it would not keep a process whose script just ended alive
+  // for a gc()'s batch. One immediate delivers it (and lets a listener added in this tick get
+  // it); it keeps the process alive, for that one turn, only while someone listens.
+  #deliverSoon() {
     this.#flush ??= setImmediate(() => {
       this.#flush = null;
       const batch = binding.monitorFlush();
