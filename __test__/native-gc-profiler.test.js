@@ -56,3 +56,45 @@ test('V8 layer off: GCProfiler reports give stats and a leak from the same detec
   assert.ok(leak.endUsedHeapSize > leak.startUsedHeapSize && leak.growthBytes > 0, context);
   assert.ok(leak.durationMs > 0, context);
 });
+
+test('per environment: a worker runs on GCProfiler reports while the main thread has the V8 layer; same stats shape', { timeout: 60_000 }, async (t) => {
+  if (!fs.existsSync(BINARY)) return t.skip(`no source build at ${BINARY} (npm run build)`);
+  // Each environment loads the binary (process.dlopen) and inits its own V8 layer.
+  const body = (forceOff) => `
+const os = require('node:os'); const v8 = require('node:v8'); const mod = { exports: {} };
+process.dlopen(mod, ${JSON.stringify(BINARY)}, os.constants.dlopen.RTLD_NOW); const binding = mod.exports;
+const layer = binding.v8LayerInit({ heapStatistics: v8.getHeapStatistics(), forceOff: ${JSON.stringify(forceOff)} });
+const stats = [];
+binding.monitorStart((b) => stats.push(...b.stats));
+const profiler = new v8.GCProfiler(); const start = performance.now(); profiler.start();
+global.gc();
+const profile = profiler.stop(); const end = performance.now();
+const fed = binding.monitorFeedProfile(profile, start, end);
+let gcCode = null; try { binding.gc(); } catch (e) { gcCode = e.code; }
+const done = new Promise((r) => setImmediate(() => setImmediate(r))).then(() => {
+  binding.monitorStop();
+  return { layer: layer.enabled, code: layer.code, fed, gc: gcCode, count: stats.length, keys: Object.keys(stats[0] ?? {}) };
+});`;
+  const script = `
+const { Worker } = require('node:worker_threads');
+${body(null)}
+done.then((main) => {
+  const w = new Worker(${JSON.stringify(body('the worker is told to'))} + 'done.then((r) => require("node:worker_threads").parentPort.postMessage(r));', { eval: true });
+  w.on('message', (worker) => { console.log(JSON.stringify({ main, worker })); });
+});`;
+  const run = await runProcess(['--expose-gc', '-e', script], { timeoutMs: 50_000 });
+  assert.equal(run.code, 0, run.context);
+  const { main, worker } = run.result ?? {};
+  assert.ok(main && worker, run.context);
+  // Main: the shim's hook delivers (the feed is ignored, not counted twice); gc() works.
+  assert.equal(main.layer, true, run.context);
+  assert.equal(main.fed, 0, run.context);
+  assert.equal(main.gc, null, run.context);
+  assert.ok(main.count >= 1, run.context);
+  // Worker: its own layer is off; its stats come from the feed; gc() is unavailable there.
+  assert.equal(worker.layer, false, run.context);
+  assert.equal(worker.code, 'ERR_LEAKWATCH_NATIVE_OFF', run.context);
+  assert.equal(worker.gc, 'ERR_LEAKWATCH_NATIVE_UNAVAILABLE', run.context);
+  assert.ok(worker.fed >= 1 && worker.count === worker.fed, run.context);
+  assert.deepEqual(worker.keys, main.keys, 'the same stats payload shape from both sources');
+});

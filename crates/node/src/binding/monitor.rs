@@ -391,7 +391,9 @@ pub fn monitor_start(env: Env, callback: Function<Batch, ()>) -> Result<()> {
 /// Feeds the GCs of one `v8.GCProfiler` report (`profile`: what `stop()` returned; the two
 /// numbers: `performance.now()` at its `start()` and `stop()`) through the same queue,
 /// burst coalescer, detector and delivery as the shim's samples; the number of GCs queued
-/// for delivery. Meant for the V8 layer off; with monitoring stopped it does nothing.
+/// for delivery. For the V8 layer off: with monitoring stopped, or with the shim's hook
+/// installed (it already delivers every GC: feeding them too would count each twice), it does
+/// nothing and returns 0.
 #[napi(catch_unwind)]
 pub fn monitor_feed_profile(
     env: Env,
@@ -416,9 +418,10 @@ pub fn monitor_feed_profile(
         ));
     }
     let started = Instant::now();
-    let (shared, settings, running) =
-        with_monitor(&env, |m| Ok((m.shared.clone(), m.settings, m.running())))?;
-    if !running {
+    let (shared, settings, running, hooked) = with_monitor(&env, |m| {
+        Ok((m.shared.clone(), m.settings, m.running(), m.hook.is_some()))
+    })?;
+    if !running || hooked {
         return Ok(0);
     }
     let gcs = gc_profile::read_profile(
