@@ -3,17 +3,19 @@
 // samples from Node's v8.GCProfiler fed to the same Rust detector. Real child processes with a
 // real leak, observed from outside: the events, the one warning line, and that nothing keeps
 // the process alive.
-const test = require('node:test');
+// Every test here needs a binary that loads (its V8 layer is then turned off).
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { runNode, runProcess } = require('./helpers');
+const { needsBinary, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsBinary);
 
 const LEAKY = path.join(__dirname, 'fixtures', 'degraded-leaky.js');
-// NODE_PATH: the fixture requires 'leakwatch' (the package root's parent holds it).
-const leaky = (env, args = ['--expose-gc']) =>
-  runProcess([...args, LEAKY], { env: { NODE_PATH: path.join(__dirname, '..', '..'), NODE_OPTIONS: '', LEAKWATCH_NATIVE: '', ...env }, timeoutMs: 40_000 });
+// The fixture requires 'leakwatch' by the package's self-reference; the suite's own
+// NODE_OPTIONS and LEAKWATCH_NATIVE do not reach it.
+const leaky = (env, args = ['--expose-gc']) => runProcess([...args, LEAKY], { env: { NODE_OPTIONS: '', LEAKWATCH_NATIVE: '', ...env }, timeoutMs: 40_000 });
 
 /** stderr's lines, without Node's "(Use `node --trace-warnings ...`" hint after a first warning. */
 const stderrLines = (run) => run.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('(Use `node --trace-warnings'));

@@ -12,6 +12,9 @@ const { settle } = require('./helpers');
 
 const off = `needs the native V8 layer (leakwatch.native.mode is '${native.mode}': ${native.code})`;
 
+/** Skip reason for a test that needs a loadable binary (with or without its V8 layer). */
+const needsBinary = native.mode === 'unavailable' ? `no loadable binary here (${native.code}): ${native.reason}` : false;
+
 /** Skip reason for a test that needs the native V8 layer. */
 const needsV8Layer = native.mode === 'v8' ? false : off;
 
@@ -36,4 +39,4 @@ function settleNaturalGcs() {
   return new Promise((resolve) => setTimeout(resolve, WINDOW_MS + 100)).then(settle);
 }
 
-module.exports = { native, needsV8Layer, needsGc, testsNeeding, settleNaturalGcs };
+module.exports = { native, needsBinary, needsV8Layer, needsGc, testsNeeding, settleNaturalGcs };
