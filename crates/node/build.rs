@@ -1,6 +1,8 @@
-//! Builds the small C++ V8 shim against the headers of the Node that will load the addon.
-//! The shim uses V8's C++ API, which is outside Node-API's ABI promise, so the result is
-//! tied to one NODE_MODULE_VERSION; we record it so the loader can check before loading.
+//! Builds the small C++ V8 shim against the Node headers found (those of the Node that will
+//! load the addon, or the newest supported line's for the prebuilt binary). The shim links no
+//! V8 symbol: it finds V8's entry points by name at run time (shim/v8_api.cc) and keeps V8's
+//! structs off its stack, so one build serves every supported line. The headers' ABI and V8
+//! build flags are still recorded: the loader checks them for a source build.
 
 use std::collections::BTreeMap;
 use std::env;
