@@ -4,7 +4,9 @@
 // what grew, with the number leaked since the detector began to suspect the episode, and a
 // retainer path through the Map; with the heap guard set below the heap, the diff is skipped
 // with a reason. Both children run at once (a few seconds, a few tens of MB each).
-const test = require('node:test');
+// Every test here needs the native V8 layer (HeapDiff, snapshots, evidence): skipped without it.
+const { needsV8Layer, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsV8Layer);
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { runNode } = require('./helpers');

@@ -1,7 +1,9 @@
 'use strict';
 // Exit paths, observed from outside: every scenario runs in its own child process
 // (__test__/fixtures/safety-exit.js), and must end with the expected code, no signal, no stderr.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { spawn } = require('node:child_process');

@@ -2,7 +2,9 @@
 // Bad input everywhere: a seeded property/fuzz run over every public entry point (and the
 // internal native binding) in a child process, where a crash would show, plus regressions for
 // what it found.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const leakwatch = require('..');

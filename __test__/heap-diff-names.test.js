@@ -3,7 +3,9 @@
 // (by the string's hash and identity, per node type), so these check that the cache never
 // gives a node another node's name — many distinct names (the cache grows several times),
 // one name under two node types, and names that are not ASCII.
-const test = require('node:test');
+// Every test here needs the native V8 layer (HeapDiff, snapshots, evidence): skipped without it.
+const { needsV8Layer, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsV8Layer);
 const assert = require('node:assert/strict');
 const { HeapDiff } = require('..');
 

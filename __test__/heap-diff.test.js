@@ -2,7 +2,9 @@
 // HeapDiff on real heaps: what grew, by constructor, with allocations and frees matched by
 // heap-object id. The big heaps (100k-deep chain, a million objects) run in child processes
 // so that a crash is seen as a crash and their memory goes away with them.
-const test = require('node:test');
+// Every test here needs the native V8 layer (HeapDiff, snapshots, evidence): skipped without it.
+const { needsV8Layer, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsV8Layer);
 const assert = require('node:assert/strict');
 const leakwatch = require('..');
 const { runNode } = require('./helpers');

@@ -10,12 +10,13 @@ const ROOT = path.join(__dirname, '..');
 /** Runs `node ...args` in the package root; resolves (never rejects) with
  * { code, signal, stdout, stderr, ms, result, context }: `result` is the last stdout line parsed
  * as JSON (null if it is not), `context` a summary for assertion messages. Killed after
- * `timeoutMs`. `baseEnv` replaces process.env as the environment the `env` entries go over. */
-function runProcess(args, { env = {}, timeoutMs = 30_000, baseEnv = process.env } = {}) {
+ * `timeoutMs`. `baseEnv` replaces process.env as the environment the `env` entries go over;
+ * `cwd` the package root as the working directory, `node` this Node. */
+function runProcess(args, { env = {}, timeoutMs = 30_000, baseEnv = process.env, cwd = ROOT, node = process.execPath } = {}) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
+    const child = spawn(node, args, {
+      cwd,
       env: { ...baseEnv, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,7 +1,9 @@
 'use strict';
 // The detector's episode state as JS sees it: leakwatch.leakState/suspected, the `leakEnd`
 // event of a real leak that stops, and the same state on LeakDetector replays.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const leakwatch = require('..');
 const { LeakDetector } = leakwatch;

@@ -1,5 +1,7 @@
 'use strict';
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const leakwatch = require('..');
 const { runNode, settle } = require('./helpers');

@@ -3,7 +3,9 @@
 // retained into a Map) must get a `leak` with a sensible payload within ~75 s; a flat one (the
 // same loop, nothing retained) must get regular `stats` and no `leak` over 60 s. Both children
 // run at the same time (each uses a fraction of one core).
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { runNode } = require('./helpers');

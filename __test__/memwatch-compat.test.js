@@ -2,7 +2,9 @@
 // leakwatch/memwatch, the drop-in for @airbnb/node-memwatch: the same `stats` keys and units
 // (checked against the shape captured from the real module, __test__/data/memwatch-shape.json), memwatch's
 // HeapDiff output, gc(), and a `leak` event that actually fires.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, needsV8Layer, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');
@@ -60,7 +62,7 @@ test("stats uses memwatch's units: epoch microseconds, nanoseconds, bytes, cumul
   assert.equal(Object.keys(s).includes('current_base'), false);
 });
 
-test("HeapDiff has exactly memwatch's output shape and finds the leaked class", () => {
+test("HeapDiff has exactly memwatch's output shape and finds the leaked class", { skip: needsV8Layer }, () => {
   class LeakyThing {
     constructor(i) {
       this.i = i;
@@ -141,7 +143,10 @@ test('removeAllListeners() with no arguments stops monitoring, and later listene
   assert.equal(leakwatch.monitoring, false, 'nextEvent removed its listener');
 });
 
-test("ESM: `import { HeapDiff, gc } from 'leakwatch/memwatch'` (the names @airbnb/node-memwatch exports)", { timeout: 30_000 }, async () => {
+test("ESM: `import { HeapDiff, gc } from 'leakwatch/memwatch'` (the names @airbnb/node-memwatch exports)", {
+  timeout: 30_000,
+  skip: needsV8Layer,
+}, async () => {
   const run = await runNode(
     [
       "import memwatch, { HeapDiff, gc } from 'leakwatch/memwatch';",
@@ -155,7 +160,7 @@ test("ESM: `import { HeapDiff, gc } from 'leakwatch/memwatch'` (the names @airbn
   assert.deepEqual(run.result, { keys: Object.keys(SHAPE.stats).length, same: true, diff: 'object' });
 });
 
-test("a program written for memwatch runs unchanged with require('leakwatch/memwatch')", { timeout: 60_000 }, async (t) => {
+test("a program written for memwatch runs unchanged with require('leakwatch/memwatch')", { timeout: 60_000, skip: needsV8Layer }, async (t) => {
   const run = await runNode(`require(${JSON.stringify(PROGRAM)})`, { timeoutMs: 30_000 });
   assert.equal(run.code, 0, run.stderr);
   const out = JSON.parse(run.stdout);

@@ -2,7 +2,9 @@
 // leakwatch/memwatch-next, the drop-in for lloyd's node-memwatch / memwatch-next: his `stats`
 // definitions (lib/compat/lloyd-stats.js) checked against values computed by hand from his formulas
 // (src/memwatch.cc, AsyncMemwatchAfter), then the same module live in a child process.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, needsV8Layer, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const { runNode } = require('./helpers');
 const { LloydStats } = require('../lib/compat/lloyd-stats');
@@ -111,7 +113,7 @@ test('every GC that is not a full one counts as num_inc_gc; only full GCs are co
   assert.deepEqual([s.num_full_gc, s.num_inc_gc, s.heap_compactions], [2, 6, 2]);
 });
 
-test("live: stats has exactly lloyd's eight enumerable keys, computed from the real post-GC heap", { timeout: 60_000 }, async () => {
+test("live: stats has exactly lloyd's eight enumerable keys, computed from the real post-GC heap", { timeout: 60_000, skip: needsV8Layer }, async () => {
   const run = await runNode(
     `
     const memwatch = require('leakwatch/memwatch-next');
@@ -187,7 +189,7 @@ test("live: leak has lloyd's { start, end, growth, reason }", { timeout: 60_000 
   assert.match(run.result.reason, /heap grew/);
 });
 
-test("ESM: `import { on, HeapDiff, gc } from 'leakwatch/memwatch-next'`, with on() called bare", { timeout: 30_000 }, async () => {
+test("ESM: `import { on, HeapDiff, gc } from 'leakwatch/memwatch-next'`, with on() called bare", { timeout: 30_000, skip: needsV8Layer }, async () => {
   const esm = await runNode(
     [
       "import memwatch, { on, once, off, HeapDiff, gc } from 'leakwatch/memwatch-next';",

@@ -1,7 +1,9 @@
 'use strict';
 // leakwatch/otel against the real OpenTelemetry metrics SDK: a MeterProvider exporting to an
 // InMemoryMetricExporter, real GCs and a real leak seen by the detector.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const { metrics } = require('@opentelemetry/api');
 const { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } = require('@opentelemetry/sdk-metrics');

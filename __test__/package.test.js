@@ -1,7 +1,9 @@
 'use strict';
 // `npm pack` → `npm install <tarball>` in an empty project builds the addon from source and
 // works there: the published file list is complete and the install script does its job.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');

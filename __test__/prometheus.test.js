@@ -1,7 +1,9 @@
 'use strict';
 // leakwatch/prometheus against a real prom-client registry (with collectDefaultMetrics() on it
 // too), real GCs and a real leak seen by the detector.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const client = require('prom-client');
 const leakwatch = require('..');

@@ -5,7 +5,9 @@
 // guard skips a snapshot that would not fit (simulated with LEAKWATCH_TEST_AVAILABLE_MEMORY);
 // a time budget and worker.terminate() abort it, leaving nothing half made. Children run
 // whatever could hang, crash or take the machine's memory; bounds are generous (2 busy cores).
-const test = require('node:test');
+// Every test here needs the native V8 layer (HeapDiff, snapshots, evidence): skipped without it.
+const { needsV8Layer, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsV8Layer);
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');

@@ -3,7 +3,9 @@
 // Chrome DevTools .heapsnapshot JSON, appear whole (temp file + rename), and the on-leak writer
 // must respect maxFiles, the disk guard (faked with LEAKWATCH_TEST_FREE_BYTES) and
 // minIntervalMs, saying why in `snapshotSkipped`. Bad options never change anything.
-const test = require('node:test');
+// Every test here needs the native V8 layer (HeapDiff, snapshots, evidence): skipped without it.
+const { needsV8Layer, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsV8Layer);
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');

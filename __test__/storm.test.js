@@ -3,7 +3,9 @@
 // LONG=1 runs the long-run test to 1e6 GCs (several minutes) instead of ~50k. Both scenarios
 // run a fixed amount of work (GCs, listener calls), whatever the time it takes on a loaded
 // machine; their time limits only catch hangs.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { runProcess } = require('./helpers');

@@ -2,7 +2,9 @@
 // Two copies of leakwatch in one process (two versions in one node_modules tree, or the same
 // file loaded under two module identities): both work, independently, on the main thread and
 // in a worker, and the process exits cleanly.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const os = require('node:os');

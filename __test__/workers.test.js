@@ -1,6 +1,8 @@
 'use strict';
 // worker_threads: one monitor per isolate, and create/terminate churn observed from outside.
-const test = require('node:test');
+// Without the native V8 layer gc() needs --expose-gc (NODE_OPTIONS=--expose-gc): skipped without.
+const { needsGc, testsNeeding } = require('./native-mode');
+const test = testsNeeding(needsGc);
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { runProcess } = require('./helpers');

@@ -129,6 +129,18 @@ function memoryShortfall() {
 /** A snapshot time budget: milliseconds, or Infinity for none. */
 const budgetMs = (value, name) => (value === Infinity ? value : checkRange(value, 'budgetMs', name));
 
+/** Why no snapshot can be taken in this environment (the native V8 layer is off), or null. */
+function noV8Layer() {
+  const { mode, code, reason } = binding.native;
+  return mode === 'v8' ? null : `no heap snapshots without the native V8 layer (${code}: ${reason})`;
+}
+
+/** Throws ERR_LEAKWATCH_NATIVE_UNAVAILABLE when the native V8 layer is off. */
+function needV8Layer(what) {
+  const missing = noV8Layer();
+  if (missing !== null) throw error(`leakwatch: ${what} is unavailable: ${missing}`, 'ERR_LEAKWATCH_NATIVE_UNAVAILABLE');
+}
+
 /** Why a native snapshot failed, for a `*Skipped` reason. */
 function failure(err) {
   return err.code === 'ERR_LEAKWATCH_SNAPSHOT_ABORTED' ? err.message.replace(/^leakwatch: /, '') : `heap snapshot failed: ${err.message}`;
@@ -224,7 +236,8 @@ function writeSnapshotFile(file, budget) {
     } catch {
       // nothing more to do: the error below says what failed
     }
-    const code = err.code === 'ERR_LEAKWATCH_SNAPSHOT_ABORTED' ? err.code : 'ERR_LEAKWATCH_SNAPSHOT_WRITE';
+    const kept = err.code === 'ERR_LEAKWATCH_SNAPSHOT_ABORTED' || err.code === 'ERR_LEAKWATCH_NATIVE_UNAVAILABLE';
+    const code = kept ? err.code : 'ERR_LEAKWATCH_SNAPSHOT_WRITE';
     throw error(`leakwatch: could not write the heap snapshot ${file}: ${err.message.replace(/^leakwatch: /, '')}`, code, err);
   }
   return file;
@@ -251,6 +264,7 @@ function writeSnapshot(target, snapshotSettings, options) {
   if (options === undefined && target !== null && typeof target === 'object') [target, options] = [undefined, target];
   options = snapshot(options ?? {});
   checkShape(options, WRITE_OPTIONS, 'leakwatch.writeSnapshot options');
+  needV8Layer('writeSnapshot()');
   const force = options.force ?? false;
   const budget = options.budgetMs === undefined ? Infinity : budgetMs(options.budgetMs, 'leakwatch.writeSnapshot options.budgetMs');
   let file;
@@ -294,6 +308,8 @@ class LeakSnapshots {
 
   /** `{ snapshotPath }` or `{ snapshotSkipped }`; never throws. `budget`: ms. */
   onLeak(options, usedHeapSize, budget = SNAPSHOT_BUDGET_MS_DEFAULT) {
+    const missing = noV8Layer();
+    if (missing !== null) return { snapshotSkipped: missing };
     const now = performance.now();
     const since = now - this.#lastWrittenAt;
     if (since < options.minIntervalMs) {
@@ -338,6 +354,8 @@ class LeakDiff {
   suspicion(suspected, maxHeapBytes, budget = SNAPSHOT_BUDGET_MS_DEFAULT, minIntervalMs = DIFF_MIN_INTERVAL_MS_DEFAULT) {
     if (!suspected || this.#before !== null || this.#attempted) return;
     this.#attempted = true;
+    this.#skipped = noV8Layer();
+    if (this.#skipped !== null) return;
     const since = performance.now() - this.#takenAt;
     if (since < minIntervalMs) {
       this.#skipped = `rate limit: the last "before" picture was taken ${duration(since)} ago (diffMinIntervalMs is ${minIntervalMs})`;
@@ -366,6 +384,8 @@ class LeakDiff {
   /** For a leak report: `{ topGrowth, retainerPaths }` or `{ diffSkipped }`; never throws.
    * The "after" picture becomes the "before" of a re-alert. */
   onLeak(maxHeapBytes) {
+    const missing = noV8Layer();
+    if (missing !== null) return { diffSkipped: missing };
     if (this.#before === null) {
       return {
         diffSkipped:
@@ -417,6 +437,7 @@ module.exports = {
   diffMaxHeapBytes,
   diffMinIntervalMs,
   memoryShortfall,
+  needV8Layer,
   noteSnapshot,
   snapshotEstimate,
   snapshotOptions,

@@ -3,7 +3,7 @@
 // walked natively (lib/binding.js → crates/node/src/binding/heap_diff.rs); JS only sees the result.
 
 const binding = require('./binding');
-const { budgetMs, noteSnapshot } = require('./evidence');
+const { budgetMs, needV8Layer, noteSnapshot } = require('./evidence');
 const { checkShape, snapshot } = require('./options');
 
 class HeapDiff {
@@ -17,6 +17,7 @@ class HeapDiff {
     options = snapshot(options);
     checkShape(options, { budgetMs: 'number' }, 'HeapDiff options');
     const budget = options.budgetMs === undefined ? undefined : budgetMs(options.budgetMs, 'HeapDiff options.budgetMs');
+    needV8Layer('HeapDiff');
     this.#native = new binding.NativeHeapDiff(undefined, budget);
     noteSnapshot(this.#native.beforeNodes);
   }

@@ -103,9 +103,17 @@ declare class Leakwatch extends EventEmitter {
    * with monitoring off, and also when the script ends right after it (the process stays alive
    * for that one delivery, no longer).
    *
+   * Without the native V8 layer ({@link Leakwatch.native} `mode` not `'v8'`) it runs V8's own
+   * `globalThis.gc` when the process was started with `--expose-gc`.
+   *
    * @throws Error when the calling thread has no V8 isolate (cannot happen from JavaScript).
+   * @throws Error with `code` `'ERR_LEAKWATCH_NATIVE_UNAVAILABLE'` without the native V8 layer
+   *   and without `--expose-gc` (the message says why the layer is off and how to get it).
    */
   gc(): void;
+
+  /** Where the native layer runs in this thread, as the loader decided at `require`. */
+  get native(): leakwatch.NativeStatus;
 
   /** `true` while the native GC callbacks are installed, i.e. while at least one `stats`,
    * `leak` or `leakEnd` listener is attached. */
@@ -330,6 +338,34 @@ declare namespace leakwatch {
   type HeapDiff = HeapDiffClass;
 
   /** Totals of one heap snapshot of a {@link HeapDiff}. */
+  /**
+   * What the loader found and decided, per thread (`leakwatch.native`):
+   * - `'v8'`: the native addon with its V8 layer (GC hook, forced GC, HeapDiff, snapshots);
+   * - `'gc-profiler'`: the addon without its V8 layer: `stats` and `leak` come from Node's
+   *   `v8.GCProfiler` through the same detector (delivered once a second, or at `gc()`);
+   *   HeapDiff, leak-report evidence and heap snapshots are unavailable, `gc()` needs
+   *   `--expose-gc`;
+   * - `'unavailable'`: no loadable binary; nothing is monitored, and every call that needs
+   *   native code throws `'ERR_LEAKWATCH_NATIVE_UNAVAILABLE'`.
+   */
+  interface NativeStatus {
+    /** See above. */
+    readonly mode: 'v8' | 'gc-profiler' | 'unavailable';
+    /** The absolute path of the loaded `.node` file; `null` when none loaded. */
+    readonly binary: string | null;
+    /** Where that binary came from: a source build in the package's `build/`, or the prebuilt
+     * platform package (`@leakwatch/<platform>`); `null` when none loaded. */
+    readonly source: 'build' | 'package' | null;
+    /** Why the mode is not `'v8'` (`null` when it is): `'ERR_LEAKWATCH_NATIVE_OFF'`,
+     * `'ERR_LEAKWATCH_UNTESTED_ABI'`, `'ERR_LEAKWATCH_V8_FLAGS_MISMATCH'`,
+     * `'ERR_LEAKWATCH_ABI_MISMATCH'`, `'ERR_LEAKWATCH_V8_SYMBOL_MISSING'`,
+     * `'ERR_LEAKWATCH_SELF_TEST_FAILED'` (gc-profiler) or `'ERR_LEAKWATCH_NO_BINARY'`,
+     * `'ERR_LEAKWATCH_ABI_MISMATCH'`, `'ERR_LEAKWATCH_LOAD'` (unavailable). */
+    readonly code: ErrorCode | null;
+    /** One sentence: what is missing and the fix; `null` in mode `'v8'`. */
+    readonly reason: string | null;
+  }
+
   interface HeapTotals {
     /** Nodes in the snapshot (heap objects plus V8's internal and synthetic nodes). */
     nodes: number;
@@ -779,11 +815,14 @@ declare namespace leakwatch {
    * - `'ERR_LEAKWATCH_OUT_OF_RANGE'` (RangeError): a number outside its allowed range;
    * - `'ERR_LEAKWATCH_INVALID_VALUE'` (TypeError): a string of the right type but unusable,
    *   e.g. a relative `snapshot.dir`;
-   * - `'ERR_LEAKWATCH_NOT_BUILT'`, `'ERR_LEAKWATCH_ABI_MISMATCH'`,
-   *   `'ERR_LEAKWATCH_V8_FLAGS_MISMATCH'`, `'ERR_LEAKWATCH_LOAD'` (Error, thrown by
-   *   `require`/`import` itself): the native addon is missing, was built for another Node ABI
-   *   or against V8 headers with other build flags, or cannot be loaded; the message says how
-   *   to rebuild it;
+   * - `'ERR_LEAKWATCH_NO_BINARY'`, `'ERR_LEAKWATCH_ABI_MISMATCH'`, `'ERR_LEAKWATCH_LOAD'`,
+   *   `'ERR_LEAKWATCH_V8_FLAGS_MISMATCH'`, `'ERR_LEAKWATCH_UNTESTED_ABI'`,
+   *   `'ERR_LEAKWATCH_NATIVE_OFF'`, `'ERR_LEAKWATCH_V8_SYMBOL_MISSING'`,
+   *   `'ERR_LEAKWATCH_SELF_TEST_FAILED'`: never thrown by `require`; the {@link NativeStatus} `code`
+   *   of why the native layer (or its V8 part) is not in use here, also the `code` of the one
+   *   warning a monitor without it emits;
+   * - `'ERR_LEAKWATCH_NATIVE_UNAVAILABLE'` (Error): `gc()` (without `--expose-gc`), HeapDiff
+   *   or a heap snapshot without the native V8 layer; the message says why and the fix;
    * - `'ERR_LEAKWATCH_HEAPDIFF_ENDED'` (Error): {@link HeapDiff.end} called a second time;
    * - `'ERR_LEAKWATCH_HEAP_SNAPSHOT'` (Error): V8 could not take a heap snapshot;
    * - `'ERR_LEAKWATCH_SNAPSHOT_ABORTED'` (Error): a snapshot ran past its time budget, or the
@@ -802,10 +841,15 @@ declare namespace leakwatch {
     | 'ERR_LEAKWATCH_UNKNOWN_OPTION'
     | 'ERR_LEAKWATCH_OUT_OF_RANGE'
     | 'ERR_LEAKWATCH_INVALID_VALUE'
-    | 'ERR_LEAKWATCH_NOT_BUILT'
+    | 'ERR_LEAKWATCH_NO_BINARY'
     | 'ERR_LEAKWATCH_ABI_MISMATCH'
     | 'ERR_LEAKWATCH_V8_FLAGS_MISMATCH'
     | 'ERR_LEAKWATCH_LOAD'
+    | 'ERR_LEAKWATCH_NATIVE_OFF'
+    | 'ERR_LEAKWATCH_UNTESTED_ABI'
+    | 'ERR_LEAKWATCH_V8_SYMBOL_MISSING'
+    | 'ERR_LEAKWATCH_SELF_TEST_FAILED'
+    | 'ERR_LEAKWATCH_NATIVE_UNAVAILABLE'
     | 'ERR_LEAKWATCH_HEAPDIFF_ENDED'
     | 'ERR_LEAKWATCH_HEAP_SNAPSHOT'
     | 'ERR_LEAKWATCH_SNAPSHOT_ABORTED'

@@ -1,9 +1,12 @@
 'use strict';
-// leakwatch: GC `stats` and `leak` events for Node.js, from a native V8 GC hook.
+// leakwatch: GC `stats` and `leak` events for Node.js, from a native V8 GC hook (or, where the
+// native V8 layer is off, from v8.GCProfiler: lib/gc-profiler-source.js).
 // This file is the public API; the native addon is loaded by lib/binding.js.
 
 const { EventEmitter } = require('node:events');
 const binding = require('./binding');
+const { error } = require('./errors');
+const { GcProfilerSource } = require('./gc-profiler-source');
 const { HeapDiff } = require('./heap-diff');
 const { LeakDetector } = require('./leak-detector');
 const { MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix } = require('./options');
@@ -11,11 +14,25 @@ const evidence = require('./evidence');
 const { oldGenerationLimit } = require('./old-generation-limit');
 
 const MONITORED = ['stats', 'leak', 'leakEnd'];
+const { native } = binding;
 let created = false;
 
+/** The one warning of a monitor without the native V8 layer, naming what is missing and why. */
+function warnDegraded() {
+  const message =
+    native.mode === 'unavailable'
+      ? `leakwatch: not monitoring: ${native.reason}`
+      : `leakwatch: running without its native V8 layer: stats and leak come from v8.GCProfiler; HeapDiff, leak-report evidence (diffOnLeak, snapshot), heap snapshots and gc() without --expose-gc are unavailable. Why: ${native.reason}`;
+  process.emitWarning(message, { code: native.code });
+}
+
 class Leakwatch extends EventEmitter {
-  #leak = binding.detectorDefaults();
+  #leak = native.mode === 'unavailable' ? null : binding.detectorDefaults();
   #running = false;
+  #warned = false;
+  // The GC source without the native V8 layer; null with it (the shim's GC hook feeds the core).
+  #profiler = native.mode === 'gc-profiler' ? new GcProfilerSource() : null;
+  #lastWordsAt = -1; // the profiler's ticks at the last delivery on beforeExit
   // Evidence for `leak` reports (lib/evidence.js): opt-in, because snapshots pause the thread.
   #evidence = {
     diffOnLeak: false,
@@ -34,15 +51,25 @@ class Leakwatch extends EventEmitter {
     if (created) throw new Error("leakwatch: use the module's instance (require('leakwatch')), not new Leakwatch()");
     created = true;
     // What "time to the heap limit" is measured against (see lib/old-generation-limit.js).
-    binding.monitorSetOldGenerationLimit(oldGenerationLimit());
+    if (native.mode !== 'unavailable') binding.monitorSetOldGenerationLimit(oldGenerationLimit());
     // Usable detached, as in `const { gc, configure } = require('leakwatch')`.
     this.configure = this.configure.bind(this);
     this.gc = this.gc.bind(this);
     this.writeSnapshot = this.writeSnapshot.bind(this);
+    if (this.#profiler !== null) process.on('beforeExit', this.#onBeforeExit);
     // Monitoring follows the listeners: it starts with the first `stats`/`leak`/`leakEnd`
     // listener and the GC callbacks are removed when the last one goes.
     this.#watchListeners();
   }
+
+  // Without the V8 layer, the GCs of the last window are still in the profiler when the event
+  // loop empties: delivered once more, and not again until a window closed on its own (the
+  // process went on running): a listener whose work runs GCs cannot keep the process alive.
+  #onBeforeExit = () => {
+    if (!this.#running || this.#lastWordsAt === this.#profiler.ticks) return;
+    this.#lastWordsAt = this.#profiler.ticks;
+    if (this.#profiler.flush() > 0) this.#deliverSoon();
+  };
 
   #onNewListener = (event) => {
     if (MONITORED.includes(event)) this.#sync(event);
@@ -131,14 +158,37 @@ class Leakwatch extends EventEmitter {
     return evidence.writeSnapshot(target, this.#evidence.snapshot, options);
   }
 
-  /** Runs one full, synchronous garbage collection (no --expose-gc needed). Its `stats`
-   * reaches the listeners present at the next turn of the event loop, also when the script
-   * ends right after it. */
+  /** Where the native layer runs (see `leakwatch.native` in lib/index.d.ts). */
+  get native() {
+    return native;
+  }
+
+  /** Runs one full, synchronous garbage collection (no --expose-gc needed with the native V8
+   * layer; without it, V8's own `globalThis.gc` of --expose-gc). Its `stats` reaches the
+   * listeners present at the next turn of the event loop, also when the script ends right
+   * after it. */
   gc() {
-    binding.gc();
-    // The threadsafe function is weak: it would not keep a process whose script just ended
-    // alive for this GC's batch. One immediate delivers it (and lets a listener added in this
-    // tick get it); it keeps the process alive, for that one turn, only while someone listens.
+    if (native.mode !== 'gc-profiler') binding.gc();
+    else if (typeof globalThis.gc === 'function') {
+      // A profiler window of its own: the core spreads a window's GCs over its time, so this
+      // GC's time is then exact to its pause (back-to-back gc() calls stay one burst); and it
+      // reaches the core now, for the flush below.
+      this.#profiler.flush();
+      globalThis.gc();
+      this.#profiler.flush();
+    } else {
+      throw error(
+        `leakwatch: gc() needs the native V8 layer, which is off here (${native.code}: ${native.reason}); or run node with --expose-gc, and gc() uses V8's own`,
+        'ERR_LEAKWATCH_NATIVE_UNAVAILABLE',
+      );
+    }
+    this.#deliverSoon();
+  }
+
+  // The threadsafe function is weak: it would not keep a process whose script just ended alive
+  // for a gc()'s batch. One immediate delivers it (and lets a listener added in this tick get
+  // it); it keeps the process alive, for that one turn, only while someone listens.
+  #deliverSoon() {
     this.#flush ??= setImmediate(() => {
       this.#flush = null;
       const batch = binding.monitorFlush();
@@ -163,7 +213,7 @@ class Leakwatch extends EventEmitter {
    * native monitor decides it; it starts at 'none' when monitoring starts or the `leak`
    * options change. */
   get leakState() {
-    return binding.monitorLeakState();
+    return native.mode === 'unavailable' ? 'none' : binding.monitorLeakState();
   }
 
   /** `leakState !== 'none'`. */
@@ -176,11 +226,18 @@ class Leakwatch extends EventEmitter {
     const count = (event) => this.listenerCount(event) + (event === adding ? 1 : 0);
     const wantStats = count('stats') > 0;
     const want = wantStats || count('leak') > 0 || count('leakEnd') > 0;
+    if (want && native.mode !== 'v8' && !this.#warned) {
+      this.#warned = true;
+      warnDegraded();
+    }
+    if (native.mode === 'unavailable') return;
     binding.monitorConfigure({ wantStats });
     if (want && !this.#running) {
       binding.monitorStart((batch) => this.#deliver(batch));
+      this.#profiler?.start();
       this.#running = true;
     } else if (!want && this.#running) {
+      this.#profiler?.stop();
       binding.monitorStop();
       this.#running = false;
       this.#diff.drop();

@@ -112,6 +112,18 @@ const badState: leakwatch.LeakState = 'alerted';
 // @ts-expect-error leakState is read-only
 leakwatch.leakState = 'none';
 
+// Where the native layer runs (the loader's decision).
+const native: leakwatch.NativeStatus = leakwatch.native;
+const mode: 'v8' | 'gc-profiler' | 'unavailable' = native.mode;
+const why: leakwatch.ErrorCode | null = native.code;
+const where: 'build' | 'package' | null = native.source;
+const file: string | null = native.binary;
+if (mode !== 'v8' && why !== null && where !== 'build' && file !== null) native.reason?.length;
+// @ts-expect-error mode is a closed union
+const badMode: leakwatch.NativeStatus['mode'] = 'wasm';
+// @ts-expect-error the status is read-only
+leakwatch.native.mode = 'v8';
+
 // The generic EventEmitter API still works for other events.
 leakwatch.on('custom', (a: string, b: number) => {}).emit('custom', 'x', 1);
 const dynamic: string = 'stats';

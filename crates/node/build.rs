@@ -1,6 +1,8 @@
-//! Builds the small C++ V8 shim against the headers of the Node that will load the addon.
-//! The shim uses V8's C++ API, which is outside Node-API's ABI promise, so the result is
-//! tied to one NODE_MODULE_VERSION; we record it so the loader can check before loading.
+//! Builds the small C++ V8 shim against the Node headers found (those of the Node that will
+//! load the addon, or the newest supported line's for the prebuilt binary). The shim links no
+//! V8 symbol: it finds V8's entry points by name at run time (shim/v8_api.cc) and keeps V8's
+//! structs off its stack, so one build serves every supported line. The headers' ABI and V8
+//! build flags are still recorded: the loader checks them for a source build.
 
 use std::collections::BTreeMap;
 use std::env;
@@ -49,6 +51,7 @@ fn main() {
         .cpp(true)
         .file("shim/gc_hook.cc")
         .file("shim/heap_snapshot.cc")
+        .file("shim/v8_api.cc")
         .include(&include)
         .include("shim")
         .flag(cxx_standard(&include, major))
@@ -60,6 +63,8 @@ fn main() {
         build.define(define, None);
     }
     build.compile("leakwatch_shim");
+    // dlsym (v8_api.cc): in libc from glibc 2.34, in libdl before.
+    println!("cargo:rustc-link-lib=dl");
 }
 
 /// Where the headers may be, in the order the brief gives; the first with node_version.h wins.

@@ -8,6 +8,7 @@ const { EventEmitter } = require('node:events');
 const leakwatch = require('../index.js');
 const binding = require('../binding');
 const { error } = require('../errors');
+const { needV8Layer } = require('../evidence');
 const { LloydStats } = require('./lloyd-stats');
 
 /** A leakwatch `leak` report in lloyd's node-memwatch shape (both dialects use it). */
@@ -81,6 +82,7 @@ function createMemwatch({ toStats, heapTotals }) {
     #started;
 
     constructor() {
+      needV8Layer('HeapDiff');
       this.#started = new Date();
       this.#native = new binding.NativeHeapDiff('memwatch');
     }

@@ -86,6 +86,11 @@ function start(env) {
     warn(`not monitoring: ${reasonOf(err)}`);
     return;
   }
+  // No loadable binary: nothing could be monitored (the reason names the fix).
+  if (leakwatch.native.mode === 'unavailable') {
+    warn(`not monitoring: ${leakwatch.native.reason}`);
+    return;
+  }
   if (settings.options !== null) {
     try {
       leakwatch.configure(settings.options);

@@ -74,6 +74,26 @@ void leakwatch_hook_remove(LwHook* hook);
 // One full, synchronous GC on the calling thread's isolate. Returns 0 on success.
 int leakwatch_force_full_gc(void);
 
+// Finds every V8 entry point the shim calls (v8_api.cc). Returns NULL when all were found,
+// else a readable name of the first missing one (static). `pretend_missing`, a mangled name
+// or NULL, is treated as missing (a test hook). Call once, before any other function here;
+// until it succeeded every function below fails as if there were no isolate.
+const char* leakwatch_v8_resolve(const char* pretend_missing);
+
+// The self-test of v8LayerInit: V8's heap statistics written into an over-allocated buffer
+// filled with a canary. `stayed_inside` is 1 when every byte past `known_size` (the largest
+// v8::HeapStatistics of the supported lines) is still the canary.
+typedef struct {
+  int32_t stayed_inside;
+  uint32_t known_size;
+  double heap_size_limit;
+  double total_heap_size;
+  double used_heap_size;
+} LwHeapStatisticsProbe;
+
+// Returns 0 on success, 1 without a current isolate.
+int leakwatch_heap_statistics_probe(LwHeapStatisticsProbe* out);
+
 #ifdef __cplusplus
 }
 #endif

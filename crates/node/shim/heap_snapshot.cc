@@ -22,11 +22,32 @@
 #include <malloc.h>
 #endif
 
-#include <v8.h>
-#include <v8-profiler.h>
-#include <v8-version.h>
+#include <node_api.h>
+
+#include "v8_api.h"
+
+using lw::Handle;
+using lw::v8api;
 
 namespace {
+
+// A Node-API handle scope: v8::HandleScope is inline in V8 14 (it reads the isolate's
+// internals), Node-API's is a stable C function. `env` is the napi_env of the current call.
+class Scope {
+ public:
+  explicit Scope(napi_env env) : env_(env) {
+    if (env_ != nullptr && napi_open_handle_scope(env_, &scope_) != napi_ok) scope_ = nullptr;
+  }
+  ~Scope() {
+    if (scope_ != nullptr) napi_close_handle_scope(env_, scope_);
+  }
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+
+ private:
+  napi_env env_;
+  napi_handle_scope scope_ = nullptr;
+};
 
 // Gives glibc's free lists back to the system: a snapshot's ~1.2 KB per heap node is freed by
 // Delete() but glibc keeps it (RSS stays up by the snapshot's size) until trimmed.
@@ -59,7 +80,7 @@ class SnapshotControl final : public v8::ActivityControl {
 
   bool should_stop() {
     if (outcome_ == 0) {
-      if (isolate_->IsExecutionTerminating() ||
+      if (v8api.isolate_is_execution_terminating(isolate_) ||
           (probe_ != nullptr && leakwatch_env_stopping(probe_))) {
         outcome_ = LEAKWATCH_SNAPSHOT_TERMINATING;
       } else if (!unlimited_ && std::chrono::steady_clock::now() > deadline_) {
@@ -86,13 +107,17 @@ class SnapshotControl final : public v8::ActivityControl {
 // both): no resolver, internals hidden, numeric values not captured (V8's defaults); and it
 // keeps V8's HeapSnapshotOptions (whose size differs between lines) off our stack.
 const v8::HeapSnapshot* take_snapshot(v8::HeapProfiler* profiler, SnapshotControl* control) {
-  return profiler->TakeHeapSnapshot(control, nullptr, true, false);
+  return v8api.profiler_take_heap_snapshot(profiler, control, nullptr, true, false);
 }
 
 void delete_snapshot(const v8::HeapSnapshot* snapshot) {
-  // Delete() only takes a non-const pointer; the snapshot is ours and nothing else holds it.
-  const_cast<v8::HeapSnapshot*>(snapshot)->Delete();
+  // The snapshot is ours and nothing else holds it.
+  v8api.snapshot_delete(snapshot);
   give_memory_back();
+}
+
+inline v8::HeapGraphNode::Type type_of(const v8::HeapGraphNode* node) {
+  return static_cast<v8::HeapGraphNode::Type>(v8api.node_get_type(node));
 }
 
 // Nodes per batch handed to Rust, and per HandleScope: GetName() creates a handle per call,
@@ -115,25 +140,30 @@ bool has_useful_name(v8::HeapGraphNode::Type type) {
   }
 }
 
-uint32_t name_key_of(void* context, uint32_t type, v8::Isolate* isolate,
-                     v8::Local<v8::String> name) {
-  v8::String::Utf8Value text(isolate, name);
-  const char* chars = *text;
-  const size_t length = chars == nullptr ? 0 : static_cast<size_t>(text.length());
-  return leakwatch_heap_name_key(context, type, chars, length);
+uint32_t name_key_of(void* context, uint32_t type, v8::Isolate* isolate, Handle name) {
+  lw::Utf8 text(isolate, name);
+  return leakwatch_heap_name_key(context, type, text.data(), text.length());
 }
 
 // Rust's name key for each (type, name) seen, so that a million nodes named "Item" cost one
 // UTF-8 conversion and one hash lookup in Rust, not a million. GetName() gives V8's
 // internalized string, unique per content, so a cached entry is matched by the string's hash
 // and then its identity (no character is read). Open addressing, linear probing; the strings
-// are held by Globals until the walk ends.
+// are held by global handles (lw::globalize: v8::Global's inline code is not ours to run)
+// until the walk ends.
 class NameCache {
  public:
   NameCache(v8::Isolate* isolate, void* context) : isolate_(isolate), context_(context) {
     unnamed_.fill(LEAKWATCH_NO_NAME_KEY);
     slots_.resize(1024);
   }
+  ~NameCache() {
+    for (Slot& slot : slots_) {
+      if (slot.name != nullptr) v8api.dispose_global(slot.name);
+    }
+  }
+  NameCache(const NameCache&) = delete;
+  NameCache& operator=(const NameCache&) = delete;
 
   // Nodes whose type carries no useful name: one key per type.
   uint32_t unnamed(uint32_t type) {
@@ -144,14 +174,16 @@ class NameCache {
     return unnamed_[type];
   }
 
-  uint32_t named(uint32_t type, v8::Local<v8::String> name) {
-    if (name.IsEmpty()) return unnamed(type);
-    const int hash = name->GetIdentityHash();
+  uint32_t named(uint32_t type, Handle name) {
+    if (name == nullptr) return unnamed(type);
+    const int hash = v8api.name_get_identity_hash(name);
     const size_t mask = slots_.size() - 1;
     size_t at = mix(hash, type) & mask;
     for (; slots_[at].used; at = (at + 1) & mask) {
       const Slot& slot = slots_[at];
-      if (slot.hash == hash && slot.type == type && slot.name == name) return slot.key;
+      if (slot.hash == hash && slot.type == type && lw::same_object(name, slot.name)) {
+        return slot.key;
+      }
     }
     const uint32_t key = name_key_of(context_, type, isolate_, name);
     if (key == LEAKWATCH_NO_NAME_KEY) return key;
@@ -166,7 +198,7 @@ class NameCache {
 
  private:
   struct Slot {
-    v8::Global<v8::String> name;
+    uintptr_t* name = nullptr;  // a global handle's slot (lw::globalize), owned by the cache
     int hash = 0;
     uint32_t type = 0;
     uint32_t key = 0;
@@ -179,9 +211,9 @@ class NameCache {
     return static_cast<size_t>((h * 0x9E3779B97F4A7C15ull) >> 32);
   }
 
-  void fill(size_t at, uint32_t type, v8::Local<v8::String> name, int hash, uint32_t key) {
+  void fill(size_t at, uint32_t type, Handle name, int hash, uint32_t key) {
     Slot& slot = slots_[at];
-    slot.name.Reset(isolate_, name);
+    slot.name = lw::globalize(isolate_, name);
     slot.hash = hash;
     slot.type = type;
     slot.key = key;
@@ -189,7 +221,7 @@ class NameCache {
     used_++;
   }
 
-  uint32_t insert(uint32_t type, v8::Local<v8::String> name, int hash, uint32_t key) {
+  uint32_t insert(uint32_t type, Handle name, int hash, uint32_t key) {
     const size_t mask = slots_.size() - 1;
     size_t at = mix(hash, type) & mask;
     while (slots_[at].used) at = (at + 1) & mask;
@@ -205,7 +237,8 @@ class NameCache {
       if (!slot.used) continue;
       size_t at = mix(slot.hash, slot.type) & mask;
       while (slots_[at].used) at = (at + 1) & mask;
-      slots_[at] = std::move(slot);
+      slots_[at] = slot;
+      slot.name = nullptr;  // moved: `old`'s destructor must not dispose it
     }
   }
 
@@ -216,25 +249,26 @@ class NameCache {
   std::array<uint32_t, kTypeSlots> unnamed_;
 };
 
-void walk(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, void* context) {
-  const int count = snapshot->GetNodesCount();
+void walk(napi_env env, v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, void* context) {
+  const int count = v8api.snapshot_get_nodes_count(snapshot);
   if (count <= 0) return;
   NameCache names(isolate, context);
   std::vector<LwHeapNode> batch;
   batch.reserve(kNodesPerBatch);
   for (int start = 0; start < count; start += kNodesPerBatch) {
-    v8::HandleScope scope(isolate);
+    Scope scope(env);
     const int end = count - start > kNodesPerBatch ? start + kNodesPerBatch : count;
     batch.clear();
     for (int i = start; i < end; i++) {
-      const v8::HeapGraphNode* node = snapshot->GetNode(i);
-      const v8::HeapGraphNode::Type type = node->GetType();
+      const v8::HeapGraphNode* node = v8api.snapshot_get_node(snapshot, i);
+      const v8::HeapGraphNode::Type type = type_of(node);
       const uint32_t raw_type = static_cast<uint32_t>(type);
-      const uint32_t key = has_useful_name(type) ? names.named(raw_type, node->GetName())
-                                                 : names.unnamed(raw_type);
+      const uint32_t key = has_useful_name(type)
+                               ? names.named(raw_type, v8api.node_get_name(node))
+                               : names.unnamed(raw_type);
       if (key == LEAKWATCH_NO_NAME_KEY) continue;
-      const size_t self_size = node->GetShallowSize();
-      batch.push_back({static_cast<uint32_t>(node->GetId()), key,
+      const size_t self_size = v8api.node_get_shallow_size(node);
+      batch.push_back({static_cast<uint32_t>(v8api.node_get_id(node)), key,
                        static_cast<uint32_t>(std::min<size_t>(self_size, UINT32_MAX))});
     }
     leakwatch_on_heap_nodes(context, batch.data(), batch.size(), static_cast<size_t>(count));
@@ -257,11 +291,11 @@ struct Visit {
   int32_t edge;    // index of the edge in the parent's children
 };
 
-std::string utf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
-  if (value.IsEmpty()) return std::string();
-  v8::String::Utf8Value text(isolate, value);
-  if (*text == nullptr) return std::string();
-  std::string out(*text, static_cast<size_t>(text.length()));
+std::string utf8(v8::Isolate* isolate, Handle value) {
+  if (value == nullptr) return std::string();
+  lw::Utf8 text(isolate, value);
+  if (text.data() == nullptr) return std::string();
+  std::string out(text.data(), text.length());
   if (out.size() > kMaxLabel) {
     // Cut on a UTF-8 character boundary.
     size_t cut = kMaxLabel;
@@ -273,7 +307,7 @@ std::string utf8(v8::Isolate* isolate, v8::Local<v8::Value> value) {
 }
 
 std::string node_label(v8::Isolate* isolate, const v8::HeapGraphNode* node) {
-  switch (node->GetType()) {
+  switch (type_of(node)) {
     case v8::HeapGraphNode::kString:
     case v8::HeapGraphNode::kConsString:
     case v8::HeapGraphNode::kSlicedString:
@@ -281,15 +315,15 @@ std::string node_label(v8::Isolate* isolate, const v8::HeapGraphNode* node) {
     case v8::HeapGraphNode::kHeapNumber:
       return "(number)";
     case v8::HeapGraphNode::kClosure: {
-      std::string name = utf8(isolate, node->GetName());
+      std::string name = utf8(isolate, v8api.node_get_name(node));
       return name.empty() ? "(closure)" : name + "()";
     }
     default:
       break;
   }
-  std::string name = utf8(isolate, node->GetName());
+  std::string name = utf8(isolate, v8api.node_get_name(node));
   if (!name.empty()) return name;
-  switch (node->GetType()) {
+  switch (type_of(node)) {
     case v8::HeapGraphNode::kArray:
       return "(array)";
     case v8::HeapGraphNode::kHidden:
@@ -310,10 +344,10 @@ bool all_digits(const std::string& text) {
 }
 
 std::string edge_label(v8::Isolate* isolate, const v8::HeapGraphEdge* edge) {
-  v8::Local<v8::Value> name = edge->GetName();
-  if (name.IsEmpty()) return std::string();
-  if (name->IsNumber()) {
-    const double index = name.As<v8::Number>()->Value();
+  Handle name = v8api.edge_get_name(edge);
+  if (name == nullptr) return std::string();
+  if (v8api.value_is_number(name)) {
+    const double index = v8api.number_value(name);
     return "[" + std::to_string(static_cast<int64_t>(index)) + "]";
   }
   std::string text = utf8(isolate, name);
@@ -323,8 +357,8 @@ std::string edge_label(v8::Isolate* isolate, const v8::HeapGraphEdge* edge) {
 
 // "global → cache (Map) → table (system / OrderedHashMap) → [7] (LeakyThing)": the root's
 // child first, then one "edge (node)" per hop.
-std::string format_path(v8::Isolate* isolate, const Visit* order, int32_t at) {
-  v8::HandleScope scope(isolate);
+std::string format_path(napi_env env, v8::Isolate* isolate, const Visit* order, int32_t at) {
+  Scope scope(env);
   std::vector<int32_t> chain;
   for (int32_t i = at; i > 0; i = order[i].parent) chain.push_back(i);
   std::reverse(chain.begin(), chain.end());
@@ -336,7 +370,7 @@ std::string format_path(v8::Isolate* isolate, const Visit* order, int32_t at) {
       out = node;
       continue;
     }
-    const v8::HeapGraphEdge* edge = order[v.parent].node->GetChild(v.edge);
+    const v8::HeapGraphEdge* edge = v8api.node_get_child(order[v.parent].node, v.edge);
     std::string label = edge_label(isolate, edge);
     out += " → ";
     if (!label.empty()) out += label + " ";
@@ -418,10 +452,10 @@ constexpr size_t kVisitsPerCheck = 4096;
 // one alive (the GC clears dead entries), so a path through it names no retainer. Without this
 // a leak of strings (a Map of responses) would be "held by" the string table, the shortest path.
 bool is_string_table(v8::Isolate* isolate, const v8::HeapGraphNode* node) {
-  if (node->GetType() != v8::HeapGraphNode::kSynthetic) return false;
-  v8::String::Utf8Value name(isolate, node->GetName());
-  if (*name == nullptr) return false;
-  const std::string text(*name, static_cast<size_t>(name.length()));
+  if (type_of(node) != v8::HeapGraphNode::kSynthetic) return false;
+  lw::Utf8 name(isolate, v8api.node_get_name(node));
+  if (name.data() == nullptr) return false;
+  const std::string text(name.data(), name.length());
   return text == "(Internalized strings)" || text == "(String table)";
 }
 
@@ -431,12 +465,13 @@ bool is_string_table(v8::Isolate* isolate, const v8::HeapGraphNode* node) {
 // first (a leaked Map's table holds thousands of them, a handle scope holding one transient
 // string holds one), ties broken by the shorter path. Only then are the few chosen paths
 // formatted (one path per distinct shape).
-void find_retainer_paths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
+void find_retainer_paths(napi_env env, v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
                          const uint32_t* ids, size_t id_count, SnapshotControl* control,
                          void* context) {
-  const v8::HeapGraphNode* root = snapshot->GetRoot();
+  const v8::HeapGraphNode* root = v8api.snapshot_get_root(snapshot);
   if (root == nullptr) return;
-  SearchMemory memory(std::min(static_cast<size_t>(snapshot->GetNodesCount()) + 1, kMaxVisited));
+  SearchMemory memory(
+      std::min(static_cast<size_t>(v8api.snapshot_get_nodes_count(snapshot)) + 1, kMaxVisited));
   if (!memory.ok()) return;
   // For each target reached, (its parent's index in the visit order, its own index): malloc,
   // not a std container (see SearchMemory).
@@ -456,22 +491,23 @@ void find_retainer_paths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
   for (size_t head = 0; head < visited && !done; head++) {
     if (head % kVisitsPerCheck == 0 && control->should_stop()) break;
     const v8::HeapGraphNode* node = order[head].node;
-    const int children = node->GetChildrenCount();
+    const int children = v8api.node_get_children_count(node);
     for (int i = 0; i < children; i++) {
       if (++edges > kMaxEdges || visited >= memory.capacity()) {
         done = true;
         break;
       }
-      const v8::HeapGraphEdge* edge = node->GetChild(i);
+      const v8::HeapGraphEdge* edge = v8api.node_get_child(node, i);
       // Weak edges do not retain; shortcuts duplicate a real path (root → global objects is
       // the one exception V8 makes, and it is what people expect to see first).
-      if (edge->GetType() == v8::HeapGraphEdge::kWeak) continue;
-      if (edge->GetType() == v8::HeapGraphEdge::kShortcut && head != 0) continue;
-      const v8::HeapGraphNode* to = edge->GetToNode();
+      const int edge_type = v8api.edge_get_type(edge);
+      if (edge_type == v8::HeapGraphEdge::kWeak) continue;
+      if (edge_type == v8::HeapGraphEdge::kShortcut && head != 0) continue;
+      const v8::HeapGraphNode* to = v8api.edge_get_to_node(edge);
       if (to == nullptr || !memory.insert(to)) continue;
       if (is_string_table(isolate, to)) continue;
       order[visited++] = {to, static_cast<int32_t>(head), i};
-      const uint32_t id = static_cast<uint32_t>(to->GetId());
+      const uint32_t id = static_cast<uint32_t>(v8api.node_get_id(to));
       if (!std::binary_search(ids, ids + id_count, id)) continue;
       reached[reached_count++] = {static_cast<int32_t>(head), static_cast<int32_t>(visited - 1)};
       if (reached_count >= id_count) {
@@ -507,7 +543,7 @@ void find_retainer_paths(v8::Isolate* isolate, const v8::HeapSnapshot* snapshot,
   });
   std::vector<std::string> shapes;
   for (size_t k = 0; k < holder_count && shapes.size() < kMaxPaths && k < kMaxHoldersTried; k++) {
-    std::string path = format_path(isolate, order, holders[k].at);
+    std::string path = format_path(env, isolate, order, holders[k].at);
     std::string shape = path_shape(path);
     if (std::find(shapes.begin(), shapes.end(), shape) != shapes.end()) continue;
     shapes.push_back(shape);
@@ -544,12 +580,13 @@ class FileOutputStream final : public v8::OutputStream {
 
 extern "C" {
 
-int64_t leakwatch_heap_snapshot_walk(void* context, double budget_ms, void* probe) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+int64_t leakwatch_heap_snapshot_walk(void* env, void* context, double budget_ms, void* probe) {
+  v8::Isolate* isolate = lw::current_isolate();
   if (isolate == nullptr) return LEAKWATCH_SNAPSHOT_UNAVAILABLE;
-  v8::HeapProfiler* profiler = isolate->GetHeapProfiler();
+  v8::HeapProfiler* profiler = v8api.isolate_get_heap_profiler(isolate);
   if (profiler == nullptr) return LEAKWATCH_SNAPSHOT_UNAVAILABLE;
-  v8::HandleScope scope(isolate);
+  napi_env napi = static_cast<napi_env>(env);
+  Scope scope(napi);
   SnapshotControl control(isolate, budget_ms, probe);
   // Taking the snapshot runs full GCs first, so only live objects are in it.
   const v8::HeapSnapshot* snapshot = take_snapshot(profiler, &control);
@@ -557,44 +594,44 @@ int64_t leakwatch_heap_snapshot_walk(void* context, double budget_ms, void* prob
     give_memory_back();  // what V8 built before it stopped
     return control.outcome() != 0 ? control.outcome() : LEAKWATCH_SNAPSHOT_UNAVAILABLE;
   }
-  const int64_t count = snapshot->GetNodesCount();
+  const int64_t count = v8api.snapshot_get_nodes_count(snapshot);
   if (!leakwatch_heap_reserve(context, static_cast<size_t>(count))) {
     delete_snapshot(snapshot);
     return LEAKWATCH_SNAPSHOT_NO_MEMORY;
   }
-  walk(isolate, snapshot, context);
+  walk(napi, isolate, snapshot, context);
   const uint32_t* ids = nullptr;
   size_t id_count = 0;
   leakwatch_heap_path_targets(context, &ids, &id_count);
   if (ids != nullptr && id_count > 0) {
     // Past the budget the picture is still whole: only the paths not found yet are lost.
-    find_retainer_paths(isolate, snapshot, ids, id_count, &control, context);
+    find_retainer_paths(napi, isolate, snapshot, ids, id_count, &control, context);
   }
   delete_snapshot(snapshot);
   return count;
 }
 
-int64_t leakwatch_heap_snapshot_write(const char* path, double budget_ms, void* probe,
+int64_t leakwatch_heap_snapshot_write(void* env, const char* path, double budget_ms, void* probe,
                                       int* error_number) {
   if (error_number != nullptr) *error_number = 0;
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Isolate* isolate = lw::current_isolate();
   if (isolate == nullptr || path == nullptr) return LEAKWATCH_SNAPSHOT_UNAVAILABLE;
-  v8::HeapProfiler* profiler = isolate->GetHeapProfiler();
+  v8::HeapProfiler* profiler = v8api.isolate_get_heap_profiler(isolate);
   if (profiler == nullptr) return LEAKWATCH_SNAPSHOT_UNAVAILABLE;
   FILE* file = std::fopen(path, "wb");
   if (file == nullptr) {
     if (error_number != nullptr) *error_number = errno;
     return LEAKWATCH_SNAPSHOT_WRITE_FAILED;
   }
-  v8::HandleScope scope(isolate);
+  Scope scope(static_cast<napi_env>(env));
   SnapshotControl control(isolate, budget_ms, probe);
   const v8::HeapSnapshot* snapshot = take_snapshot(profiler, &control);
   int64_t result = LEAKWATCH_SNAPSHOT_UNAVAILABLE;
   int error = 0;
   if (snapshot != nullptr) {
     FileOutputStream stream(file, &control);
-    snapshot->Serialize(&stream, v8::HeapSnapshot::kJSON);
-    result = snapshot->GetNodesCount();
+    v8api.snapshot_serialize(snapshot, &stream, v8::HeapSnapshot::kJSON);
+    result = v8api.snapshot_get_nodes_count(snapshot);
     error = stream.error();
     delete_snapshot(snapshot);
   } else {
@@ -612,11 +649,11 @@ int64_t leakwatch_heap_snapshot_write(const char* path, double budget_ms, void* 
 }
 
 void leakwatch_heap_clear_object_ids(void) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+  v8::Isolate* isolate = lw::current_isolate();
   if (isolate == nullptr) return;
-  v8::HeapProfiler* profiler = isolate->GetHeapProfiler();
+  v8::HeapProfiler* profiler = v8api.isolate_get_heap_profiler(isolate);
   if (profiler == nullptr) return;
-  profiler->ClearObjectIds();
+  v8api.profiler_clear_object_ids(profiler);
   give_memory_back();  // the id map: ~40 bytes per object the GC has moved
 }
 
@@ -626,21 +663,21 @@ void leakwatch_heap_clear_object_ids(void) {
 
 extern "C" {
 
-int64_t leakwatch_heap_snapshot_floor(int32_t snapshots, int32_t clear_ids_first) {
-  v8::Isolate* isolate = v8::Isolate::GetCurrent();
+int64_t leakwatch_heap_snapshot_floor(void* env, int32_t snapshots, int32_t clear_ids_first) {
+  v8::Isolate* isolate = lw::current_isolate();
   if (isolate == nullptr) return -1;
-  v8::HeapProfiler* profiler = isolate->GetHeapProfiler();
+  v8::HeapProfiler* profiler = v8api.isolate_get_heap_profiler(isolate);
   if (profiler == nullptr) return -1;
-  if (clear_ids_first != 0) profiler->ClearObjectIds();
+  if (clear_ids_first != 0) v8api.profiler_clear_object_ids(profiler);
   int64_t count = 0;
   // Taken and deleted as every leakwatch snapshot is (same overload, memory given back after
   // Delete()), with no time limit: the floor is V8's cost, not ours.
   SnapshotControl control(isolate, INFINITY, nullptr);
   for (int32_t i = 0; i < snapshots; i++) {
-    v8::HandleScope scope(isolate);
+    Scope scope(static_cast<napi_env>(env));
     const v8::HeapSnapshot* snapshot = take_snapshot(profiler, &control);
     if (snapshot == nullptr) return -1;
-    count = snapshot->GetNodesCount();
+    count = v8api.snapshot_get_nodes_count(snapshot);
     delete_snapshot(snapshot);
   }
   return count;

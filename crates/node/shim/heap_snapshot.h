@@ -61,6 +61,9 @@ bool leakwatch_env_stopping(void* probe);
 #define LEAKWATCH_SNAPSHOT_WRITE_FAILED (-4)  // the file could not be written (see errno)
 #define LEAKWATCH_SNAPSHOT_NO_MEMORY (-5)     // no memory for the walk's picture
 
+// `env` (every function here that creates V8 handles takes it) is the napi_env of the current
+// Node-API call: its handle scopes stand in for v8::HandleScope (inline code in V8 14).
+
 // Takes a heap snapshot of the calling thread's isolate (V8 runs full GCs first), passes
 // every node to leakwatch_on_heap_nodes in index order, in batches, iteratively; then, when
 // leakwatch_heap_path_targets names targets, searches breadth-first from the snapshot's root
@@ -72,13 +75,13 @@ bool leakwatch_env_stopping(void* probe);
 // passed to leakwatch_env_stopping). Returns the number of
 // nodes walked, or a LEAKWATCH_SNAPSHOT_* code (nothing was walked).
 // JS thread of the calling isolate, outside any GC.
-int64_t leakwatch_heap_snapshot_walk(void* context, double budget_ms, void* probe);
+int64_t leakwatch_heap_snapshot_walk(void* env, void* context, double budget_ms, void* probe);
 
 // Takes a heap snapshot and writes it to `path` (NUL-terminated; created or truncated) in
 // Chrome DevTools' .heapsnapshot format, under the same budget and abort rules. Returns the
 // number of nodes, or a LEAKWATCH_SNAPSHOT_* code, in which case `path` has been removed;
 // `*error_number` is the errno of a failed write (0 otherwise). JS thread, outside any GC.
-int64_t leakwatch_heap_snapshot_write(const char* path, double budget_ms, void* probe,
+int64_t leakwatch_heap_snapshot_write(void* env, const char* path, double budget_ms, void* probe,
                                       int* error_number);
 
 // Releases V8's heap-profiler object-id map (HeapProfiler::ClearObjectIds): after a snapshot
@@ -91,7 +94,7 @@ void leakwatch_heap_clear_object_ids(void);
 // first (only when no HeapDiff picture is alive: ids restart after a clear), then takes and
 // deletes `snapshots` bare heap snapshots (V8's full GCs and graph, no walk). JS thread.
 // Returns the node count of the last, 0 for no snapshot, or -1 with no isolate or snapshot.
-int64_t leakwatch_heap_snapshot_floor(int32_t snapshots, int32_t clear_ids_first);
+int64_t leakwatch_heap_snapshot_floor(void* env, int32_t snapshots, int32_t clear_ids_first);
 
 #ifdef __cplusplus
 }

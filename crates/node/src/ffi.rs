@@ -1,10 +1,10 @@
 //! The one door to the C++ shim (crates/node/shim/gc_hook.cc): the only `extern "C"` items and the
 //! only `unsafe` code of the crate. Everything here runs on the JS thread of one isolate.
 
-use std::ffi::{c_char, c_int, c_void, CStr};
+use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use leakwatch_core::gc_sample::{GcKind, GcSample, HeapSpace, KIND_COUNT, MAX_HEAP_SPACES};
 use leakwatch_core::heap_diff::{HeapPicture, NameTable, NodeType};
@@ -60,6 +60,71 @@ extern "C" {
     fn leakwatch_hook_configure(hook: *mut LwHook, deliver_mask: u32, heap_spaces: c_int);
     fn leakwatch_hook_remove(hook: *mut LwHook);
     fn leakwatch_force_full_gc() -> c_int;
+    fn leakwatch_heap_statistics_probe(out: *mut LwHeapStatisticsProbe) -> c_int;
+    fn leakwatch_v8_resolve(pretend_missing: *const c_char) -> *const c_char;
+}
+
+/// Mirror of `LwHeapStatisticsProbe` in gc_hook.h.
+#[repr(C)]
+#[derive(Default)]
+struct LwHeapStatisticsProbe {
+    stayed_inside: i32,
+    known_size: u32,
+    heap_size_limit: f64,
+    total_heap_size: f64,
+    used_heap_size: f64,
+}
+
+/// What the self-test read: V8's heap statistics written into a canary-filled buffer.
+pub struct HeapStatisticsProbe {
+    /// Every byte past `known_size` was still the canary.
+    pub stayed_inside: bool,
+    pub known_size: u32,
+    pub heap_size_limit: f64,
+    pub total_heap_size: f64,
+    pub used_heap_size: f64,
+}
+
+/// Resolves every V8 entry point the shim calls (once per process: they are the process's);
+/// the readable name of the first missing one. Documented test hook:
+/// `LEAKWATCH_SIMULATE_V8_MISSING=<mangled name>` pretends that symbol is not there.
+pub fn resolve_v8() -> Result<(), String> {
+    static RESOLVED: OnceLock<Result<(), String>> = OnceLock::new();
+    RESOLVED
+        .get_or_init(|| {
+            let pretend = std::env::var("LEAKWATCH_SIMULATE_V8_MISSING")
+                .ok()
+                .and_then(|name| CString::new(name).ok());
+            let pretend_ptr = pretend.as_ref().map_or(std::ptr::null(), |c| c.as_ptr());
+            // SAFETY: `pretend_ptr` is NULL or a NUL-terminated string alive for the call (the
+            // shim only compares it); the OnceLock runs this once, so the shim's table is
+            // written by one thread before any reader gets past `resolve_v8`.
+            let missing = unsafe { leakwatch_v8_resolve(pretend_ptr) };
+            if missing.is_null() {
+                Ok(())
+            } else {
+                // SAFETY: the shim returns a static NUL-terminated string literal.
+                Err(unsafe { CStr::from_ptr(missing) }
+                    .to_string_lossy()
+                    .into_owned())
+            }
+        })
+        .clone()
+}
+
+/// The self-test's reading (see `HeapStatisticsProbe`); call only after `resolve_v8`.
+pub fn probe_heap_statistics() -> HeapStatisticsProbe {
+    let mut out = LwHeapStatisticsProbe::default();
+    // SAFETY: `out` is a local of the mirrored layout; the shim writes only into it, and
+    // checks for a current isolate.
+    let status = unsafe { leakwatch_heap_statistics_probe(&mut out) };
+    HeapStatisticsProbe {
+        stayed_inside: status == 0 && out.stayed_inside == 1,
+        known_size: out.known_size,
+        heap_size_limit: out.heap_size_limit,
+        total_heap_size: out.total_heap_size,
+        used_heap_size: out.used_heap_size,
+    }
 }
 
 /// Receives every delivered GC. Called on the JS thread, inside the GC pause: it must not
@@ -183,11 +248,13 @@ fn space_name(name: *const c_char) -> &'static str {
 
 extern "C" {
     fn leakwatch_heap_snapshot_walk(
+        env: *mut c_void,
         context: *mut c_void,
         budget_ms: f64,
         probe: *mut c_void,
     ) -> i64;
     fn leakwatch_heap_snapshot_write(
+        env: *mut c_void,
         path: *const c_char,
         budget_ms: f64,
         probe: *mut c_void,
@@ -299,6 +366,7 @@ pub trait HeapNodeSink {
 /// search; past it, or when the thread is terminating, V8's snapshot is aborted and nothing
 /// has been walked.
 pub fn walk_heap_snapshot(
+    env: &napi::Env,
     sink: &mut dyn HeapNodeSink,
     budget_ms: f64,
     probe: Option<&StopProbe>,
@@ -308,8 +376,15 @@ pub fn walk_heap_snapshot(
     let context = (&mut sink as *mut &mut dyn HeapNodeSink).cast::<c_void>();
     // SAFETY: `context` points to `sink` and the probe context to `probe`, both outliving
     // this synchronous call; the shim passes them back only during the call, keeps no copy.
-    let count =
-        unsafe { leakwatch_heap_snapshot_walk(context, budget_ms, StopProbe::as_context(probe)) };
+    // `env` is the live napi_env of the current call (the shim opens handle scopes on it).
+    let count = unsafe {
+        leakwatch_heap_snapshot_walk(
+            env.raw().cast(),
+            context,
+            budget_ms,
+            StopProbe::as_context(probe),
+        )
+    };
     u64::try_from(count).map_err(|_| SnapshotFailure::from_code(count, 0))
 }
 
@@ -317,15 +392,24 @@ pub fn walk_heap_snapshot(
 /// budget and abort rules as `walk_heap_snapshot`; the number of nodes. On failure `path`
 /// has been removed.
 pub fn write_heap_snapshot(
+    env: &napi::Env,
     path: &CStr,
     budget_ms: f64,
     probe: Option<&StopProbe>,
 ) -> Result<u64, SnapshotFailure> {
     let mut errno: c_int = 0;
     let probe = StopProbe::as_context(probe);
-    // SAFETY: `path` is NUL-terminated and `probe` alive for the call; `errno` is a local.
-    let count =
-        unsafe { leakwatch_heap_snapshot_write(path.as_ptr(), budget_ms, probe, &mut errno) };
+    // SAFETY: `path` is NUL-terminated and `probe` alive for the call; `errno` is a local;
+    // `env` is the live napi_env of the current call.
+    let count = unsafe {
+        leakwatch_heap_snapshot_write(
+            env.raw().cast(),
+            path.as_ptr(),
+            budget_ms,
+            probe,
+            &mut errno,
+        )
+    };
     u64::try_from(count).map_err(|_| SnapshotFailure::from_code(count, errno))
 }
 
@@ -470,15 +554,19 @@ extern "C" fn leakwatch_on_heap_nodes(
 // --- Benchmark floor (bench/heapdiff.js) ------------------------------------------------------
 
 extern "C" {
-    fn leakwatch_heap_snapshot_floor(snapshots: i32, clear_ids_first: i32) -> i64;
+    fn leakwatch_heap_snapshot_floor(env: *mut c_void, snapshots: i32, clear_ids_first: i32)
+        -> i64;
 }
 
 /// Takes and deletes `snapshots` bare heap snapshots of the current isolate (no walk), after
 /// clearing V8's object-id map when `clear_ids_first`; the node count of the last, `None` when
 /// V8 gave none. JS thread. Only for measuring HeapDiff against V8's own cost.
-pub fn heap_snapshot_floor(snapshots: u32, clear_ids_first: bool) -> Option<u64> {
+pub fn heap_snapshot_floor(env: &napi::Env, snapshots: u32, clear_ids_first: bool) -> Option<u64> {
     let snapshots = i32::try_from(snapshots).unwrap_or(i32::MAX);
-    // SAFETY: the shim checks for a current isolate and only calls V8 on it; it keeps nothing.
-    let count = unsafe { leakwatch_heap_snapshot_floor(snapshots, clear_ids_first as i32) };
+    // SAFETY: the shim checks for a current isolate and only calls V8 on it; it keeps nothing;
+    // `env` is the live napi_env of the current call.
+    let count = unsafe {
+        leakwatch_heap_snapshot_floor(env.raw().cast(), snapshots, clear_ids_first as i32)
+    };
     u64::try_from(count).ok()
 }

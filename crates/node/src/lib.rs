@@ -1,5 +1,6 @@
 //! leakwatch's Node.js addon. Data flows one way: V8 → shim (C++, `shim/`) → `ffi` →
-//! `leakwatch_core` → `binding` (`#[napi]`) → JS (`lib/`).
+//! `leakwatch_core` → `binding` (`#[napi]`) → JS (`lib/`); with the V8 layer off
+//! (`binding::v8_layer`), Node's `v8.GCProfiler` reports → `binding` → `leakwatch_core` → JS.
 #![deny(clippy::all)]
 
 // Built for a running Node only (napi-derive registers nothing under `cfg(test)`); this crate

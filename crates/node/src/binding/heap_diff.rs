@@ -9,6 +9,7 @@ use napi_derive::napi;
 
 use super::errors::{throw_coded, JsErrorKind};
 use super::monitor::during_own_snapshot;
+use super::v8_layer;
 use crate::ffi::{self, HeapNodeSink, SnapshotFailure, StopProbe};
 use leakwatch_core::format::memwatch_size;
 use leakwatch_core::heap_diff::{self, DiffDetail, HeapDiffResult, HeapPicture, NameTable, Naming};
@@ -116,10 +117,11 @@ pub fn write_heap_snapshot_file(env: Env, path: String, budget_ms: Option<f64>) 
             "ERR_LEAKWATCH_INVALID_VALUE",
         ));
     };
+    v8_layer::require(&env, "a heap snapshot")?;
     let budget_ms = budget(budget_ms);
     let probe = StopProbe::new(&env);
     let written = during_own_snapshot(&env, || {
-        ffi::write_heap_snapshot(&path, budget_ms, probe.as_ref())
+        ffi::write_heap_snapshot(&env, &path, budget_ms, probe.as_ref())
     });
     release_object_ids_if_idle();
     match written {
@@ -282,7 +284,7 @@ fn take_picture(env: &Env, names: &mut NameTable, budget_ms: f64) -> Result<Heap
     };
     let probe = StopProbe::new(env);
     if let Err(failure) = during_own_snapshot(env, || {
-        ffi::walk_heap_snapshot(&mut sink, budget_ms, probe.as_ref())
+        ffi::walk_heap_snapshot(env, &mut sink, budget_ms, probe.as_ref())
     }) {
         release_object_ids_if_idle();
         return Err(snapshot_error(env, failure, budget_ms));
@@ -311,6 +313,7 @@ impl NativeHeapDiff {
             Some("memwatch") => Naming::Memwatch,
             _ => Naming::DevTools,
         };
+        v8_layer::require(&env, "HeapDiff")?;
         let budget_ms = budget(budget_ms);
         let mut names = NameTable::new();
         let before = take_picture(&env, &mut names, budget_ms)?;
@@ -370,7 +373,7 @@ impl NativeHeapDiff {
         let budget_ms = self.budget_ms;
         let probe = StopProbe::new(&env);
         let walked = during_own_snapshot(&env, || {
-            ffi::walk_heap_snapshot(&mut sink, budget_ms, probe.as_ref())
+            ffi::walk_heap_snapshot(&env, &mut sink, budget_ms, probe.as_ref())
         });
         let GrowthSink {
             mut picture,

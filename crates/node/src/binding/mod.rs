@@ -3,7 +3,9 @@
 mod bench;
 mod build_info;
 mod errors;
+mod gc_profile;
 mod heap_diff;
 mod leak_detector;
 mod monitor;
 mod payload;
+mod v8_layer;

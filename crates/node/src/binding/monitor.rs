@@ -14,15 +14,17 @@ use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use parking_lot::Mutex;
 
-use super::errors::throw;
+use super::errors::{throw, throw_coded, JsErrorKind};
+use super::gc_profile;
 use super::payload::{
     Batch, DetectorOptionsInput, LeakEndPayload, LeakPayload, MonitorSettings, StatsPayload,
 };
+use super::v8_layer::{self, V8LayerStatus};
 use crate::ffi::{self, GcHook, GcSink};
 use leakwatch_core::detector::{DetectorOptions, LeakDetector, LeakState};
 use leakwatch_core::event_queue::EventQueue;
 use leakwatch_core::gc_burst::BurstCoalescer;
-use leakwatch_core::gc_sample::{GcKind, GcSample};
+use leakwatch_core::gc_sample::{GcKind, GcSample, KIND_COUNT};
 
 /// Samples waiting for delivery. Big enough for any realistic burst between two turns of the
 /// event loop; beyond it, minor-GC events are coalesced away and counted.
@@ -53,6 +55,15 @@ struct State {
     detector: LeakDetector,
     bursts: BurstCoalescer,
     meter: DeliveryMeter,
+    profiled: ProfiledCounters,
+}
+
+/// The shim's cumulative per-kind counters, kept here when GCs come from `monitorFeedProfile`
+/// instead (the V8 layer off): every GC of a profile counts, delivered or not.
+#[derive(Default)]
+struct ProfiledCounters {
+    gc_count: [f64; KIND_COUNT],
+    gc_time_ms: [f64; KIND_COUNT],
 }
 
 struct Pending {
@@ -129,6 +140,7 @@ impl Shared {
             detector,
             bursts,
             meter,
+            ..
         } = &mut *state;
         if from_delivery {
             pending.flush_scheduled = false;
@@ -195,6 +207,9 @@ impl Settings {
 
 pub struct Monitor {
     shared: Arc<Shared>,
+    /// `monitorStart` was called (and not `monitorStop`); with the V8 layer off there is no
+    /// hook, only `monitorFeedProfile`.
+    started: bool,
     hook: Option<GcHook>,
     /// `hook` was installed by `gc()` with monitoring off, so that a listener added in the
     /// same tick still gets that GC: it becomes the monitor's hook if monitoring starts before
@@ -221,10 +236,12 @@ impl Monitor {
                     detector,
                     bursts: BurstCoalescer::new(),
                     meter: DeliveryMeter::default(),
+                    profiled: ProfiledCounters::default(),
                 }),
                 delivery: Mutex::new(None),
                 old_generation_limit: AtomicU64::new(0),
             }),
+            started: false,
             hook: None,
             provisional: false,
             settings: Settings {
@@ -235,10 +252,12 @@ impl Monitor {
     }
 
     fn running(&self) -> bool {
-        self.hook.is_some() && !self.provisional
+        self.started
     }
 
-    fn start(&mut self, callback: Function<Batch, ()>) -> Result<()> {
+    /// `with_hook`: install the GC callbacks (the V8 layer is on); otherwise samples come
+    /// only from `feed_profile`.
+    fn start(&mut self, callback: Function<Batch, ()>, with_hook: bool) -> Result<()> {
         if self.running() {
             return Ok(());
         }
@@ -269,11 +288,13 @@ impl Monitor {
             state.meter = DeliveryMeter::default();
             state.detector.reset();
             state.bursts = BurstCoalescer::new();
+            state.profiled = ProfiledCounters::default();
         }
         // A provisional hook (see `provisional`) becomes the monitor's, with the samples it
         // queued: `monitor_flush` delivers them.
         self.provisional = false;
-        if self.hook.is_some() || self.install_hook() {
+        if !with_hook || self.hook.is_some() || self.install_hook() {
+            self.started = true;
             Ok(())
         } else {
             self.stop();
@@ -296,6 +317,7 @@ impl Monitor {
 
     /// Removes the GC callbacks and releases the threadsafe function. Idempotent.
     fn stop(&mut self) {
+        self.started = false;
         self.hook = None; // Drop removes the callbacks.
         self.provisional = false;
         let delivery = self.shared.delivery.lock().take();
@@ -306,16 +328,28 @@ impl Monitor {
     }
 }
 
-type MonitorCell = Rc<RefCell<Monitor>>;
+/// What one environment (main thread, worker) keeps in its Node-API instance data.
+pub(crate) struct EnvData {
+    monitor: RefCell<Monitor>,
+    /// Set once by `v8LayerInit` (see v8_layer.rs); `None` before.
+    pub(crate) v8_layer: RefCell<Option<V8LayerStatus>>,
+}
 
-fn with_monitor<T>(env: &Env, f: impl FnOnce(&mut Monitor) -> Result<T>) -> Result<T> {
-    let cell = env.get_instance_data::<MonitorCell>()?.ok_or_else(|| {
+type EnvCell = Rc<EnvData>;
+
+/// This environment's data; an error only if the module was not initialised in it.
+pub(crate) fn env_data(env: &Env) -> Result<EnvCell> {
+    env.get_instance_data::<EnvCell>()?.cloned().ok_or_else(|| {
         Error::new(
             Status::GenericFailure,
             "leakwatch: module not initialised in this environment",
         )
-    })?;
-    let mut monitor = cell.try_borrow_mut().map_err(|_| {
+    })
+}
+
+fn with_monitor<T>(env: &Env, f: impl FnOnce(&mut Monitor) -> Result<T>) -> Result<T> {
+    let data = env_data(env)?;
+    let mut monitor = data.monitor.try_borrow_mut().map_err(|_| {
         Error::new(
             Status::GenericFailure,
             "leakwatch: monitor is busy (re-entrant call)",
@@ -326,19 +360,22 @@ fn with_monitor<T>(env: &Env, f: impl FnOnce(&mut Monitor) -> Result<T>) -> Resu
 
 #[napi(module_exports)]
 pub fn init(env: Env) -> Result<()> {
-    let monitor: MonitorCell = Rc::new(RefCell::new(Monitor::new()));
+    let data: EnvCell = Rc::new(EnvData {
+        monitor: RefCell::new(Monitor::new()),
+        v8_layer: RefCell::new(None),
+    });
     // Runs when this environment (main thread or worker) is torn down, while its isolate
     // is still alive: remove the callbacks and release the threadsafe function first.
-    let for_cleanup = monitor.clone();
+    let for_cleanup = data.clone();
     env.add_env_cleanup_hook((), move |_| {
         // Called by Node at teardown with no unwinding guard of napi-rs around it.
         let _ = catch_unwind(AssertUnwindSafe(|| {
-            if let Ok(mut m) = for_cleanup.try_borrow_mut() {
+            if let Ok(mut m) = for_cleanup.monitor.try_borrow_mut() {
                 m.stop();
             }
         }));
     })?;
-    env.set_instance_data(monitor, (), |_| {})
+    env.set_instance_data(data, (), |_| {})
 }
 
 /// Starts monitoring; `callback({ stats, leaks, ends, state })` receives each batch.
@@ -346,7 +383,76 @@ pub fn init(env: Env) -> Result<()> {
 // A panic becomes a JS error instead of unwinding into Node (which would abort).
 #[napi(catch_unwind)]
 pub fn monitor_start(env: Env, callback: Function<Batch, ()>) -> Result<()> {
-    with_monitor(&env, |m| m.start(callback))
+    // With the V8 layer off no hook is installed: samples come from `monitorFeedProfile`.
+    let with_hook = v8_layer::enabled(&env);
+    with_monitor(&env, |m| m.start(callback, with_hook))
+}
+
+/// Feeds the GCs of one `v8.GCProfiler` report (`profile`: what `stop()` returned; the two
+/// numbers: `performance.now()` at its `start()` and `stop()`) through the same queue,
+/// burst coalescer, detector and delivery as the shim's samples; the number of GCs queued
+/// for delivery. For the V8 layer off: with monitoring stopped, or with the shim's hook
+/// installed (it already delivers every GC: feeding them too would count each twice), it does
+/// nothing and returns 0.
+#[napi(catch_unwind)]
+pub fn monitor_feed_profile(
+    env: Env,
+    profile: Object,
+    monotonic_start_ms: f64,
+    monotonic_end_ms: f64,
+) -> Result<u32> {
+    if !monotonic_start_ms.is_finite() || !monotonic_end_ms.is_finite() {
+        return Err(throw_coded(
+            &env,
+            JsErrorKind::TypeError,
+            "leakwatch: monitorFeedProfile(profile, monotonicStartMs, monotonicEndMs): both times must be finite numbers (performance.now())",
+            "ERR_LEAKWATCH_INVALID_TYPE",
+        ));
+    }
+    if monotonic_end_ms < monotonic_start_ms {
+        return Err(throw_coded(
+            &env,
+            JsErrorKind::RangeError,
+            "leakwatch: monitorFeedProfile(profile, monotonicStartMs, monotonicEndMs): monotonicEndMs must be >= monotonicStartMs",
+            "ERR_LEAKWATCH_OUT_OF_RANGE",
+        ));
+    }
+    let started = Instant::now();
+    let (shared, settings, running, hooked) = with_monitor(&env, |m| {
+        Ok((m.shared.clone(), m.settings, m.running(), m.hook.is_some()))
+    })?;
+    if !running || hooked {
+        return Ok(0);
+    }
+    let gcs = gc_profile::read_profile(
+        &profile,
+        monotonic_start_ms,
+        monotonic_end_ms,
+        settings.heap_spaces,
+    );
+    let deliver = settings.deliver_mask();
+    let mut queued = 0;
+    for gc in gcs {
+        let sample = {
+            let mut state = shared.state.lock();
+            let counters = &mut state.profiled;
+            let k = gc.kind.index();
+            counters.gc_count[k] += 1.0;
+            counters.gc_time_ms[k] += gc.pause_ms;
+            gc.sample.map(|mut s| {
+                s.gc_count = counters.gc_count;
+                s.gc_time_ms = counters.gc_time_ms;
+                s
+            })
+        };
+        if let Some(sample) = sample.filter(|s| deliver & s.kind.bit() != 0) {
+            shared.on_gc(&sample);
+            queued += 1;
+        }
+    }
+    // The feed is leakwatch's cost, like the shim's callbacks: metered with the delivery's.
+    shared.state.lock().meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
+    Ok(queued)
 }
 
 #[napi(catch_unwind)]
@@ -492,6 +598,7 @@ pub fn monitor_set_detector(
 /// captures it (see `Monitor::provisional`); index.js then calls `monitor_flush`.
 #[napi(catch_unwind)]
 pub fn gc(env: Env) -> Result<()> {
+    v8_layer::require(&env, "gc()")?;
     // Without a monitor in this environment (cannot happen once the module is loaded) the GC
     // still runs, uncaptured.
     let _ = with_monitor(&env, |m| {
