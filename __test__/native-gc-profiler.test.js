@@ -32,6 +32,7 @@ test('V8 layer off: GCProfiler reports give stats and a leak from the same detec
   });
   assert.equal(r.badInput.times, 'ERR_LEAKWATCH_INVALID_TYPE', context);
   assert.equal(r.badInput.order, 'ERR_LEAKWATCH_OUT_OF_RANGE', context);
+  assert.equal(r.badInput.version, 'ERR_LEAKWATCH_UNSUPPORTED_PROFILE', context);
   assert.equal(r.junk, 0, 'junk statistics are skipped, not delivered');
 
   // Only full GCs are delivered by default (the shim's deliver mask); every GC is counted.

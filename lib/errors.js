@@ -20,6 +20,7 @@ const CODES = Object.freeze({
   ERR_LEAKWATCH_UNTESTED_ABI: 'the prebuilt binary is not tested on this Node ABI (LEAKWATCH_ALLOW_UNTESTED_ABI=1 tries it)',
   ERR_LEAKWATCH_V8_SYMBOL_MISSING: "the native V8 layer is off: an entry point it needs is missing from this Node's V8",
   ERR_LEAKWATCH_SELF_TEST_FAILED: "the native V8 layer is off: its self-test at load disagreed with this Node's V8",
+  ERR_LEAKWATCH_UNSUPPORTED_PROFILE: 'the v8.GCProfiler report is in a format this leakwatch does not read (degraded mode; the message names both versions)',
   ERR_LEAKWATCH_NATIVE_UNAVAILABLE: 'gc(), HeapDiff or a heap snapshot without the native V8 layer (the message says why and the fix)',
   ERR_LEAKWATCH_HEAPDIFF_ENDED: 'end() of a HeapDiff that was already ended',
   ERR_LEAKWATCH_HEAP_SNAPSHOT: 'V8 could not take a heap snapshot on this thread',

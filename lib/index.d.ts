@@ -821,6 +821,8 @@ declare namespace leakwatch {
    *   `'ERR_LEAKWATCH_SELF_TEST_FAILED'`: never thrown by `require`; the {@link NativeStatus} `code`
    *   of why the native layer (or its V8 part) is not in use here, also the `code` of the one
    *   warning a monitor without it emits;
+   * - `'ERR_LEAKWATCH_UNSUPPORTED_PROFILE'` (Error, degraded mode): this Node's `v8.GCProfiler`
+   *   report is in a format leakwatch does not read; it is reported once as a warning.
    * - `'ERR_LEAKWATCH_NATIVE_UNAVAILABLE'` (Error): `gc()` (without `--expose-gc`), HeapDiff
    *   or a heap snapshot without the native V8 layer; the message says why and the fix;
    * - `'ERR_LEAKWATCH_HEAPDIFF_ENDED'` (Error): {@link HeapDiff.end} called a second time;
@@ -850,6 +852,7 @@ declare namespace leakwatch {
     | 'ERR_LEAKWATCH_V8_SYMBOL_MISSING'
     | 'ERR_LEAKWATCH_SELF_TEST_FAILED'
     | 'ERR_LEAKWATCH_NATIVE_UNAVAILABLE'
+    | 'ERR_LEAKWATCH_UNSUPPORTED_PROFILE'
     | 'ERR_LEAKWATCH_HEAPDIFF_ENDED'
     | 'ERR_LEAKWATCH_HEAP_SNAPSHOT'
     | 'ERR_LEAKWATCH_SNAPSHOT_ABORTED'

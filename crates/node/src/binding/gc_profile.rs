@@ -137,6 +137,18 @@ fn read_after_gc(kind: GcKind, statistic: &Object, heap_spaces: bool) -> Option<
 /// Every GC of `profile` (what `GCProfiler.stop()` returned) in order, its time spread evenly
 /// over the window `start_ms..end_ms` (`performance.now()` at start() and stop(), read right
 /// before this call): the i-th of n at `start + (end - start)·(i + 1)/(n + 1)`.
+/// The report format read here: Node 20–26 all give version 1 (`cost` in microseconds).
+pub const SUPPORTED_VERSION: f64 = 1.0;
+
+/// `Err(version)` when the report says it is in a format other than the one read here: its
+/// numbers would be misread (a later format may, say, give `cost` in ms), so nothing is fed.
+pub fn check_version(profile: &Object) -> std::result::Result<(), f64> {
+    match number(profile, "version") {
+        Some(v) if v != SUPPORTED_VERSION => Err(v),
+        _ => Ok(()),
+    }
+}
+
 pub fn read_profile(
     profile: &Object,
     start_ms: f64,

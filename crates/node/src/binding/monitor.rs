@@ -417,6 +417,17 @@ pub fn monitor_feed_profile(
             "ERR_LEAKWATCH_OUT_OF_RANGE",
         ));
     }
+    if let Err(version) = gc_profile::check_version(&profile) {
+        return Err(throw_coded(
+            &env,
+            JsErrorKind::Error,
+            &format!(
+                "leakwatch: this Node's v8.GCProfiler reports version {version}; leakwatch reads version {} only (its `cost` unit and fields). Update leakwatch, or use the native V8 layer (see leakwatch.native)",
+                gc_profile::SUPPORTED_VERSION
+            ),
+            "ERR_LEAKWATCH_UNSUPPORTED_PROFILE",
+        ));
+    }
     let started = Instant::now();
     let (shared, settings, running, hooked) = with_monitor(&env, |m| {
         Ok((m.shared.clone(), m.settings, m.running(), m.hook.is_some()))
