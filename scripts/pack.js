@@ -161,10 +161,10 @@ const describeNeeds = (n) =>
   `GLIBC_${n.glibc ?? 'none'} at most (floor ${GLIBC_FLOOR}); GLIBCXX_: ${n.glibcxx ?? 'none'}, CXXABI_: ${n.cxxabi ?? 'none'}; ` +
   `needs ${n.needed.join(', ') || 'no library'}`;
 
-/** `npm pack` of `dir` into outDir; returns npm's summary of the tarball. */
+/** `npm pack` of `dir` into outDir; returns npm's summary of the tarball (`file`: its name in outDir). */
 function npmPack(dir, outDir) {
   const [info] = JSON.parse(run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', outDir], { cwd: dir }));
-  return { file: path.join(outDir, info.filename), size: info.size, unpackedSize: info.unpackedSize, files: info.files.map((f) => f.path) };
+  return { file: info.filename, size: info.size, unpackedSize: info.unpackedSize, files: info.files.map((f) => f.path) };
 }
 
 /** Packs the root from a staging copy whose package.json names every platform package at this
@@ -221,13 +221,13 @@ function main(argv) {
     }
     entry.tarball = npmPack(dir, outDir);
     summary.platforms[platform] = entry;
-    log(`packed ${path.basename(entry.tarball.file)}: ${kB(entry.tarball.size)} (unpacked ${kB(entry.tarball.unpackedSize)})`);
+    log(`packed ${entry.tarball.file}: ${kB(entry.tarball.size)} (unpacked ${kB(entry.tarball.unpackedSize)})`);
   }
   if (Object.keys(summary.platforms).length === 0) throw new PackError('no platform binary in npm/<platform>/ to pack');
 
   summary.root = packRoot(outDir);
   log(
-    `packed ${path.basename(summary.root.file)}: ${kB(summary.root.size)} (unpacked ${kB(summary.root.unpackedSize)}, ` +
+    `packed ${summary.root.file}: ${kB(summary.root.size)} (unpacked ${kB(summary.root.unpackedSize)}, ` +
       `${summary.root.files.length} files; optionalDependencies: ${Object.keys(PLATFORMS).length} platforms at ${version})`,
   );
   fs.writeFileSync(path.join(outDir, 'pack.json'), `${JSON.stringify(summary, null, 2)}\n`);
