@@ -11,6 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { ROOT } = require('./helpers');
 const { currentPlatform, packageName, binaryFile } = require('../lib/platform-package');
+const { binaryName } = require('../lib/binary-name');
 
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const NO_CARGO = path.join(os.tmpdir(), 'leakwatch-no-such-cargo');
@@ -63,6 +64,15 @@ test('without it, the install still succeeds, with one line naming the source bu
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0], /^leakwatch: no prebuilt binary: .*'unavailable'.*npm rebuild leakwatch --build-from-source$/);
   if (supported) assert.ok(lines[0].includes(packageName(currentPlatform())), lines[0]);
+});
+
+test('without it, an earlier source build for this Node is enough: nothing is said', (t) => {
+  const { pkg } = fakeProject(t);
+  fs.mkdirSync(path.join(pkg, 'build'));
+  fs.writeFileSync(path.join(pkg, 'build', binaryName(process.versions.modules)), 'not loaded by the install script');
+  const r = runInstall(pkg);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout + r.stderr, '');
 });
 
 for (const [name, env, gitClone] of [

@@ -9,6 +9,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { currentPlatform, packageName, binaryFile } = require('../lib/platform-package');
+const { binaryName } = require('../lib/binary-name');
 
 const root = path.join(__dirname, '..');
 
@@ -34,7 +35,9 @@ if (buildFromSource()) {
   require('./build');
 } else {
   const platform = currentPlatform();
-  if (!platform || !platformPackageResolves(platform)) {
+  // An earlier --build-from-source for this Node is what the loader uses first: nothing to say.
+  const sourceBuilt = fs.existsSync(path.join(root, 'build', binaryName(process.versions.modules)));
+  if (!sourceBuilt && (!platform || !platformPackageResolves(platform))) {
     const what = platform
       ? `${packageName(platform)} is not installed (npm skips optional dependencies when told to, or when they fail)`
       : `no prebuilt package is published for ${process.platform}-${process.arch}`;
