@@ -3,7 +3,8 @@
 // Builds the native addon from source for the Node that runs this script:
 // `cargo build --release`, then copies the library to build/ under a name that carries
 // the Node ABI, so the loader can refuse a binary built for another Node before loading it.
-// Run by `npm install` (the install script) and `npm run build`.
+// Run by `npm run build`, and by the install script when a source build is asked for
+// (`npm rebuild leakwatch --build-from-source`, LEAKWATCH_BUILD_FROM_SOURCE=1, a git clone).
 
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -24,7 +25,7 @@ if (probe.error || probe.status !== 0) {
   fail(
     'a Rust toolchain is needed to build leakwatch from source, and `cargo` was not found.\n' +
       '  Install it from https://rustup.rs (or your distribution, e.g. `apt-get install cargo`),\n' +
-      '  make sure `cargo` is on PATH, then run `npm rebuild leakwatch`.',
+      '  make sure `cargo` is on PATH, then run `npm rebuild leakwatch --build-from-source`.',
   );
 }
 
