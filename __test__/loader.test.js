@@ -4,10 +4,12 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { binaryName } = require('../lib/binary-name');
 const { runNode } = require('./helpers');
-const { needsGc } = require('./native-mode');
+const { needsGc, needsSourceBuild } = require('./native-mode');
 
 // The loader's policy (lib/binding.js); the platform-package branch is in loader-package.test.js.
-test('a source build for another Node ABI is not loaded: require succeeds, nothing is monitored, and the reason names both ABIs and the fix', async () => {
+test('a source build for another Node ABI is not loaded: require succeeds, nothing is monitored, and the reason names both ABIs and the fix', {
+  skip: needsSourceBuild,
+}, async () => {
   const r = await runNode(
     `const lw = require('leakwatch');
      const warnings = [];
@@ -74,7 +76,7 @@ test('no binary at all: require succeeds, mode unavailable with ERR_LEAKWATCH_NO
 });
 
 test('a source build for this Node ABI is the one loaded, with its V8 layer', {
-  skip: process.env.LEAKWATCH_NATIVE === 'off' && 'LEAKWATCH_NATIVE=off',
+  skip: needsSourceBuild || (process.env.LEAKWATCH_NATIVE === 'off' && 'LEAKWATCH_NATIVE=off'),
 }, () => {
   const { native } = require('..');
   assert.deepEqual(
@@ -143,7 +145,7 @@ test('the binary records the V8 build flags of the Node it was built for, and th
   for (const [name, value] of Object.entries(flags)) assert.equal(value, on(running[name]), name);
 });
 
-test('a binary built with other V8 build flags keeps its V8 layer off, with the reason naming the flag', async () => {
+test('a binary built with other V8 build flags keeps its V8 layer off, with the reason naming the flag', { skip: needsSourceBuild }, async () => {
   const { flags } = (await loadIn({})).result;
   const other = 1 - flags.v8_enable_pointer_compression;
   const r = await loadIn({ LEAKWATCH_SIMULATE_V8_FLAGS: `v8_enable_pointer_compression=${other}` });
@@ -190,7 +192,7 @@ test('simulating the flags this Node already has loads; a malformed simulation i
   assert.equal(bad.result.name, 'TypeError');
 });
 
-test('LEAKWATCH_NATIVE takes "off", "auto" or nothing; anything else is a TypeError naming the values', async () => {
+test('LEAKWATCH_NATIVE takes "off", "auto" or nothing; anything else is a TypeError naming the values', { skip: needsSourceBuild }, async () => {
   const off = await loadIn({ LEAKWATCH_NATIVE: 'off' });
   assert.deepEqual(
     { mode: off.result?.native?.mode, code: off.result?.native?.code, source: off.result?.native?.source },

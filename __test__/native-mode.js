@@ -15,6 +15,14 @@ const off = `needs the native V8 layer (leakwatch.native.mode is '${native.mode}
 /** Skip reason for a test that needs a loadable binary (with or without its V8 layer). */
 const needsBinary = native.mode === 'unavailable' ? `no loadable binary here (${native.code}): ${native.reason}` : false;
 
+/** Skip reason for a test of the loader's source-build branch (a binary in build/ for this
+ * ABI): CI also runs the suite against an installed package, whose binary is the platform
+ * package's. */
+const needsSourceBuild =
+  native.source === 'build'
+    ? false
+    : `needs a source build in build/ (this run loads ${native.source === 'package' ? 'the platform package' : 'no binary'}: e.g. the suite runs against an installed package)`;
+
 /** Skip reason for a test that needs the native V8 layer. */
 const needsV8Layer = native.mode === 'v8' ? false : off;
 
@@ -39,4 +47,4 @@ function settleNaturalGcs() {
   return new Promise((resolve) => setTimeout(resolve, WINDOW_MS + 100)).then(settle);
 }
 
-module.exports = { native, needsBinary, needsV8Layer, needsGc, testsNeeding, settleNaturalGcs };
+module.exports = { native, needsBinary, needsSourceBuild, needsV8Layer, needsGc, testsNeeding, settleNaturalGcs };

@@ -63,10 +63,10 @@ function installRows(packages, leakwatchBinaries) {
   const rows = [];
   rows.push([
     `leakwatch@${require(path.join(REPO, 'package.json')).version}`,
-    '`node scripts/build.js` → `cargo build --release` (Rust + C++ shim)',
-    'none: source only',
-    'Rust toolchain, C++ compiler, headers of the running Node; cargo fetches the crates from crates.io on the first build',
-    `one binary per Node ABI (\`build/leakwatch-<platform>-<arch>-abi<N>.node\`; here: ${leakwatchBinaries.join(', ') || 'none'}); after a Node upgrade the loader throws \`ERR_LEAKWATCH_ABI_MISMATCH\` → \`npm rebuild leakwatch\``,
+    '`scripts/install.js`: builds nothing unless asked (`--build-from-source`); a git clone builds from source (`cargo build --release`)',
+    'one Node-API binary per platform in `@leakwatch/<platform>` (`optionalDependencies`, npm picks it by os/cpu/libc); built and tested here: linux-x64-gnu',
+    'nothing with the platform package; the source fallback needs a Rust toolchain, a C++ compiler and the headers of the running Node',
+    `none for the platform package: one binary, V8 entry points looked up at run time, serves Node 20–26 (a new Node ABI runs it in the degraded \`v8.GCProfiler\` mode until tested); source builds: one per ABI (\`build/leakwatch-<platform>-<arch>-abi<N>.node\`; here: ${leakwatchBinaries.join(', ') || 'none'})`,
   ]);
   const describe = (name) => packages[name];
   const d = describe('@datadog/native-metrics');
@@ -291,22 +291,18 @@ function documentMarkdown(meta, analysis, failures) {
   }
   p();
   p(
-    '**What this means for leakwatch.** Today leakwatch is the most expensive of these to install: every user builds it from source, ' +
-      'so every machine that runs `npm install` — including CI images and production containers — needs a Rust toolchain and a C++ ' +
-      'compiler besides the Node headers, and pays the build time; the binary is tied to one Node ABI, so a Node upgrade needs ' +
-      "`npm rebuild leakwatch` (the loader says so instead of crashing). Datadog's package shows the cheapest path: one Node-API " +
-      'binary per platform covers every Node version, nothing runs at install. leakwatch cannot do exactly that, because its C++ shim ' +
-      "uses V8's C++ API (GC prologue/epilogue callbacks, heap statistics), which is outside Node-API's ABI promise; the realistic " +
-      "target is New Relic's: per-ABI prebuilds for the supported Node majors and platforms shipped in the package, loaded when one " +
-      'matches, with the source build as the fallback.',
+    "**What this means for leakwatch.** leakwatch now installs the way Datadog's package does: one Node-API binary per " +
+      "platform serves every supported Node version and nothing is compiled at install. Its C++ shim uses V8's C++ API, which is " +
+      "outside Node-API's ABI promise, so the shim resolves every V8 entry point at run time, never puts a V8 struct on the stack at " +
+      'its header size, and self-tests at load; where that fails the binary still loads and takes its GC samples from ' +
+      '`v8.GCProfiler` (docs/install.md). CI installs the packed tarballs without a compiler and runs the suite on Node 20, 22, 24 and 26.',
   );
   p();
   p(
     '**npm 11 install-script approval.** npm 11 keeps a per-project `allowScripts` list (`npm install-scripts ls | approve | deny`) ' +
       'and lists the dependencies whose install scripts are not approved at the end of every install. leakwatch, memwatch, gc-stats and ' +
-      "New Relic's package all have an install script; Datadog's has none. Where install scripts are blocked, leakwatch installs " +
-      'without a binary and fails to load with an error naming the build command — approve it with `npm install-scripts approve leakwatch` ' +
-      '(or run `npm rebuild leakwatch`). ' +
+      "New Relic's package all have an install script; Datadog's has none. leakwatch's builds nothing unless asked, so blocking it " +
+      'changes nothing: the binary comes from the platform package. ' +
       (ins.ran && ins.highlights.some((l) => /install-scripts/.test(l))
         ? `In this run npm ${ins.npmVersion} ran the anchors' install scripts and then warned that they were not covered by \`allowScripts\` (output above).`
         : ''),
