@@ -13,9 +13,9 @@ const { TESTED_NODE_ABIS, binaryFile, currentPlatform, packageName } = require('
 const { ROOT, runProcess } = require('./helpers');
 
 const platform = currentPlatform();
-// The binary the package holds: LEAKWATCH_TEST_BINARY (e.g. the release build), else this
-// checkout's source build for this Node.
-const built = process.env.LEAKWATCH_TEST_BINARY || path.join(ROOT, 'build', binaryName(process.versions.modules));
+// The binary the package holds: LEAKWATCH_TEST_BINARY (e.g. the release build), else the one
+// this leakwatch loads (this checkout's source build, or the installed platform package's).
+const built = process.env.LEAKWATCH_TEST_BINARY || require('./native-mode').native.binary || path.join(ROOT, 'build', binaryName(process.versions.modules));
 // Every Node line present: Node 20 is /usr/bin/node, the others come from the CI cache.
 const CACHE = path.join(os.homedir(), '.cache', 'leakwatch-ci', 'nodes');
 const LINES = [

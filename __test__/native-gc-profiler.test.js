@@ -10,11 +10,12 @@ const path = require('node:path');
 const { ROOT, runProcess } = require('./helpers');
 const { binaryName } = require('../lib/binary-name');
 
-const BINARY = path.join(ROOT, 'build', binaryName(process.versions.modules));
+// The binary this leakwatch loads (a source build, or the installed platform package's).
+const BINARY = require('./native-mode').native.binary ?? path.join(ROOT, 'build', binaryName(process.versions.modules));
 const CHILD = path.join(__dirname, 'fixtures', 'native-gc-profiler-child.js');
 
 test('V8 layer off: GCProfiler reports give stats and a leak from the same detector', { timeout: 60_000 }, async (t) => {
-  if (!fs.existsSync(BINARY)) return t.skip(`no source build at ${BINARY} (npm run build)`);
+  if (!fs.existsSync(BINARY)) return t.skip(`no binary at ${BINARY} (npm run build)`);
   const run = await runProcess(['--expose-gc', CHILD, BINARY], { timeoutMs: 50_000 });
   assert.equal(run.code, 0, run.context);
   const r = run.result;
@@ -59,7 +60,7 @@ test('V8 layer off: GCProfiler reports give stats and a leak from the same detec
 });
 
 test('per environment: a worker runs on GCProfiler reports while the main thread has the V8 layer; same stats shape', { timeout: 60_000 }, async (t) => {
-  if (!fs.existsSync(BINARY)) return t.skip(`no source build at ${BINARY} (npm run build)`);
+  if (!fs.existsSync(BINARY)) return t.skip(`no binary at ${BINARY} (npm run build)`);
   // Each environment loads the binary (process.dlopen) and inits its own V8 layer.
   const body = (forceOff) => `
 const os = require('node:os'); const v8 = require('node:v8'); const mod = { exports: {} };

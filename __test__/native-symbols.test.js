@@ -11,7 +11,8 @@ const path = require('node:path');
 const { ROOT, runProcess } = require('./helpers');
 const { binaryName } = require('../lib/binary-name');
 
-const BINARY = path.join(ROOT, 'build', binaryName(process.versions.modules));
+// The binary this leakwatch loads (a source build, or the installed platform package's).
+const BINARY = require('./native-mode').native.binary ?? path.join(ROOT, 'build', binaryName(process.versions.modules));
 
 /** Runs `script` in a child that has the binary loaded as `binding` (process.dlopen). */
 function withBinding(script, env = {}) {
@@ -22,7 +23,7 @@ const codeOf = (fn) => { try { fn(); return null; } catch (e) { return e.code ??
 }
 
 test('the binary has no undefined V8 symbol', (t) => {
-  if (!fs.existsSync(BINARY)) return t.skip(`no source build at ${BINARY} (npm run build)`);
+  if (!fs.existsSync(BINARY)) return t.skip(`no binary at ${BINARY} (npm run build)`);
   const nm = spawnSync('nm', ['-D', '--undefined-only', BINARY], { encoding: 'utf8' });
   if (nm.error || nm.status !== 0) return t.skip(`nm is not available (${nm.error?.code ?? nm.stderr})`);
   const v8 = nm.stdout.split('\n').filter((line) => /\b_ZNK?2v8/.test(line));
@@ -30,7 +31,7 @@ test('the binary has no undefined V8 symbol', (t) => {
 });
 
 test('self-test: on, and off when the JS statistics disagree', async (t) => {
-  if (!fs.existsSync(BINARY)) return t.skip(`no source build at ${BINARY} (npm run build)`);
+  if (!fs.existsSync(BINARY)) return t.skip(`no binary at ${BINARY} (npm run build)`);
   const ok = await withBinding(`
 const layer = binding.v8LayerInit({ heapStatistics: v8.getHeapStatistics(), forceOff: null });
 console.log(JSON.stringify({ layer, again: binding.v8Layer(), gc: codeOf(() => binding.gc()) }));`);
@@ -53,7 +54,7 @@ console.log(JSON.stringify({ layer, gc: codeOf(() => binding.gc()) }));`);
 });
 
 test('a missing V8 entry point: the binary loads, names it, and runs without the V8 layer', async (t) => {
-  if (!fs.existsSync(BINARY)) return t.skip(`no source build at ${BINARY} (npm run build)`);
+  if (!fs.existsSync(BINARY)) return t.skip(`no binary at ${BINARY} (npm run build)`);
   const run = await withBinding(
     `
 const layer = binding.v8LayerInit({ heapStatistics: v8.getHeapStatistics(), forceOff: null });
