@@ -35,22 +35,26 @@ function withAvailableMemory(bytes, fn) {
 }
 
 // 200k retained objects, then scavenge-heavy churn, measured in CPU time (the best of 3, after
-// one warm-up run) before and after one snapshot of the given kind.
+// one warm-up run) before and after one snapshot of the given kind. The churn is sized from the
+// warm-up to take at least ~400 ms on every Node line (Node 26 does the base 90 rounds in ~120 ms,
+// where a scheduler hiccup alone moves the ratio by 1.5x).
 const GC_COST_CHILD = `
 const leakwatch = require('leakwatch');
 const memwatch = require('leakwatch/memwatch');
 const binding = require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'binding'))});
 const retained = [];
 for (let i = 0; i < 200000; i++) retained.push({ i, s: 'r' + i });
-function churn() {
+function churn(rounds) {
   const t = process.cpuUsage();
   let n = 0;
-  for (let r = 0; r < 90; r++) { const a = []; for (let i = 0; i < 100000; i++) a.push({ i, r }); n += a.length; }
+  for (let r = 0; r < rounds; r++) { const a = []; for (let i = 0; i < 100000; i++) a.push({ i, r }); n += a.length; }
   const u = process.cpuUsage(t);
   return (u.user + u.system) / 1000;
 }
-const best = () => Math.min(churn(), churn(), churn());
-churn();
+churn(90); // JIT warm-up: the calibration below times optimised code
+const rounds = Math.min(400, Math.max(90, Math.ceil((90 * 400) / Math.max(churn(90), 1))));
+const best = () => Math.min(churn(rounds), churn(rounds), churn(rounds));
+churn(rounds);
 const before = best();
 const kind = process.env.SNAPSHOT_KIND;
 if (kind === 'HeapDiff') new leakwatch.HeapDiff().end();
@@ -59,7 +63,7 @@ if (kind === 'writeSnapshot') require('node:fs').rmSync(leakwatch.writeSnapshot(
 // The snapshot's memory-reducing full GCs shrink the young generation (Node 24 most), which
 // regrows over the next scavenges: warm up after, as before, so the comparison measures what
 // stays (the id map), not that transient.
-churn();
+churn(rounds);
 const after = best();
 console.log(JSON.stringify({ before, after, ratio: after / before, live: binding.liveHeapPictures(), retained: retained.length }));
 `;
