@@ -6,10 +6,10 @@
 // paths, and a snapshot file. Each line runs in its own child process.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { runProcess } = require('./helpers');
 
 const BINARY = process.env.LEAKWATCH_TEST_BINARY;
 const CHILD = path.join(__dirname, 'fixtures', 'native-abi-child.js');
@@ -20,34 +20,12 @@ const LINES = [
 ];
 const MiB = 1024 * 1024;
 
-/** Runs `node CHILD binary`; resolves with { code, signal, result, context }, killed after 100 s. */
-function runChild(node, binary) {
-  return new Promise((resolve) => {
-    const child = spawn(node, [CHILD, binary], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      let result = null;
-      try {
-        result = JSON.parse(stdout.trim().split('\n').pop());
-      } catch {
-        // reported through `context`
-      }
-      resolve({ code, signal, result, context: `exit ${code} signal ${signal}\nstdout: ${stdout.slice(-3000)}\nstderr: ${stderr.slice(-3000)}` });
-    });
-  });
-}
-
 for (const [major, node] of LINES) {
   test(`one binary on Node ${major}: stats, leak, HeapDiff, snapshot`, { timeout: 120_000 }, async (t) => {
     if (!BINARY) return t.skip('LEAKWATCH_TEST_BINARY is not set (the path of the .node to test on every line)');
     if (!fs.existsSync(BINARY)) return t.skip(`LEAKWATCH_TEST_BINARY=${BINARY} does not exist`);
     if (!fs.existsSync(node)) return t.skip(`no Node ${major} at ${node}`);
-    const run = await runChild(node, path.resolve(BINARY));
+    const run = await runProcess([CHILD, path.resolve(BINARY)], { node, timeoutMs: 100_000 });
     assert.equal(run.code, 0, run.context);
     const r = run.result;
     assert.ok(r, run.context);
