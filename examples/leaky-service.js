@@ -18,8 +18,9 @@ const { bytes, mb } = require('../lib/format'); // 1 MB = 1024² bytes, as in th
 const limitS = Number(process.env.DEMO_SECONDS || 180);
 
 // What grew and what holds it, in the report: a compact heap picture when the detector starts
-// to suspect the episode, another at the alert (each a short pause of this small heap).
-leakwatch.configure({ diffOnLeak: true });
+// to suspect the episode, another at the alert (each a short pause of this small heap). And
+// where it was allocated: V8's sampling heap profiler, from the suspicion to the alert.
+leakwatch.configure({ diffOnLeak: true, allocationSites: true });
 
 leakwatch.on('stats', (s) => {
   console.log(
@@ -36,6 +37,11 @@ leakwatch.on('leak', (report) => {
   }
   if (report.retainerPaths?.[0]) console.log(`  held by: ${report.retainerPaths[0]}`);
   if (report.diffSkipped) console.log(`  (no diff: ${report.diffSkipped})`);
+  for (const site of report.allocationSites ?? []) {
+    console.log(`  allocated: ${bytes(site.bytes)} ± ${bytes(site.bytesError)} (${site.samples} samples) in ${site.stack}`);
+  }
+  if (report.allocationSitesSkipped) console.log(`  (no allocation sites: ${report.allocationSitesSkipped})`);
+  if (report.culprit) console.log(`  culprit: ${report.culprit}`);
   console.log(JSON.stringify(report, null, 2));
   console.log('\nleakwatch caught the leak; stopping the demo.');
   clearInterval(ticker);
@@ -63,6 +69,12 @@ function handle(url) {
   return id;
 }
 
+// The leak: one ~1 KB response "memoized" under an id that never repeats.
+function memoize(now) {
+  // JSON.stringify makes one flat ~1 KB string (a concatenation would be a cheap rope).
+  responseCache.set(`req-${nextId}-${responseCache.size}`, JSON.stringify({ at: now, n: responseCache.size, pad: PAD }));
+}
+
 let last = Date.now();
 const ticker = setInterval(() => {
   for (let i = 0; i < (RPS * 20) / 1000; i++) handle(`/cart?user=u${nextId % 5000}&page=${i}`);
@@ -70,10 +82,7 @@ const ticker = setInterval(() => {
   const now = Date.now();
   leakDebt += (LEAK_BYTES_PER_MIN * (now - last)) / 60000;
   last = now;
-  for (; leakDebt >= 1024; leakDebt -= 1024) {
-    // JSON.stringify makes one flat ~1 KB string (a concatenation would be a cheap rope).
-    responseCache.set(`req-${nextId}-${responseCache.size}`, JSON.stringify({ at: now, n: responseCache.size, pad: PAD }));
-  }
+  for (; leakDebt >= 1024; leakDebt -= 1024) memoize(now);
   if (now - started > limitS * 1000) {
     console.log(`\nno leak alert within ${limitS} s; stopping.`);
     clearInterval(ticker);

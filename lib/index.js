@@ -11,6 +11,7 @@ const { HeapDiff } = require('./heap-diff');
 const { LeakDetector } = require('./leak-detector');
 const { MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix } = require('./options');
 const evidence = require('./evidence');
+const allocationSites = require('./allocation-sites');
 const { oldGenerationLimit } = require('./old-generation-limit');
 
 const MONITORED = ['stats', 'leak', 'leakEnd'];
@@ -40,8 +41,10 @@ class Leakwatch extends EventEmitter {
     diffMinIntervalMs: evidence.DIFF_MIN_INTERVAL_MS_DEFAULT,
     snapshotBudgetMs: evidence.SNAPSHOT_BUDGET_MS_DEFAULT,
     snapshot: false,
+    allocationSites: false,
   };
   #diff = new evidence.LeakDiff();
+  #sites = new allocationSites.AllocationSites();
   #snapshots = new evidence.LeakSnapshots();
   #flush = null; // the Immediate that delivers a gc()'s batch
 
@@ -114,6 +117,13 @@ class Leakwatch extends EventEmitter {
     if (options.snapshot !== undefined) {
       next.snapshot = evidence.snapshotOptions(options.snapshot, this.#evidence.snapshot, 'leakwatch.configure options.snapshot');
     }
+    if (options.allocationSites !== undefined) {
+      next.allocationSites = allocationSites.allocationSitesOptions(
+        options.allocationSites,
+        this.#evidence.allocationSites,
+        'leakwatch.configure options.allocationSites',
+      );
+    }
     let leak = this.#leak;
     if (options.leak !== undefined) {
       const given = detectorOptions(options.leak, 'leakwatch.configure options.leak');
@@ -129,13 +139,14 @@ class Leakwatch extends EventEmitter {
     this.#evidence = next;
     // A new detector starts over, and so does its episode.
     if (!next.diffOnLeak || options.leak !== undefined) this.#diff.drop();
+    if (!next.allocationSites || options.leak !== undefined) this.#sites.stop();
     this.#sync();
     return this.options;
   }
 
   /** The effective options. */
   get options() {
-    const { diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap } = this.#evidence;
+    const { diffOnLeak, diffMaxHeapBytes, diffMinIntervalMs, snapshotBudgetMs, snapshot: snap, allocationSites: sites } = this.#evidence;
     const { includeMinorGc, heapSpaces } = binding.monitorConfigure({});
     return {
       includeMinorGc,
@@ -145,6 +156,7 @@ class Leakwatch extends EventEmitter {
       diffMinIntervalMs,
       snapshotBudgetMs,
       snapshot: snap && { ...snap },
+      allocationSites: sites && { ...sites },
       leak: { ...this.#leak },
     };
   }
@@ -241,6 +253,7 @@ class Leakwatch extends EventEmitter {
       binding.monitorStop();
       this.#running = false;
       this.#diff.drop();
+      this.#sites.stop();
     }
     this.#refFlush();
   }
@@ -256,16 +269,24 @@ class Leakwatch extends EventEmitter {
     // Snapshots are taken here, after the native side released its locks; the GCs they run
     // are queued like any other and arrive in a later batch (genuine post-GC sizes).
     if (diffOnLeak && leaks.length === 0) this.#diff.suspicion(suspected, diffMaxHeapBytes, snapshotBudgetMs, diffMinIntervalMs);
+    const sites = this.#evidence.allocationSites;
+    this.#sites.follow(suspected, sites);
     let end = 0;
     for (const l of leaks) {
       // In episode order: an episode's end before a later episode's reports.
       while (end < ends.length && ends[end].episode < l.episode) this.#emitSafely('leakEnd', ends[end++]);
       if (diffOnLeak) Object.assign(l, this.#diff.onLeak(diffMaxHeapBytes));
       if (snap) Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize, snapshotBudgetMs));
+      if (sites) {
+        Object.assign(l, this.#sites.onLeak(sites));
+        const culprit = allocationSites.culprit(l);
+        if (culprit !== undefined) l.culprit = culprit;
+      }
       this.#emitSafely('leak', l);
     }
     while (end < ends.length) this.#emitSafely('leakEnd', ends[end++]);
     if (!suspected) this.#diff.quiet(diffMinIntervalMs);
+    if (!suspected) this.#sites.stop();
   }
 
   #emitSafely(event, payload) {

@@ -25,6 +25,14 @@ const MONITOR_OPTIONS = {
   diffMinIntervalMs: 'number',
   snapshotBudgetMs: 'number',
   snapshot: 'object|false',
+  allocationSites: 'boolean|object',
+};
+
+// `allocationSites: { ... }` of configure(); ranges checked in lib/allocation-sites.js.
+const ALLOCATION_SITES_OPTIONS = {
+  intervalBytes: 'number',
+  stackDepth: 'number',
+  top: 'number',
 };
 
 // `snapshot: { ... }` of configure(); checked in lib/evidence.js (it needs the file system).
@@ -55,9 +63,10 @@ function checkShape(options, schema, name) {
     let ok;
     if (expected === 'object') ok = isPlainObject(value);
     else if (expected === 'object|false') ok = value === false || isPlainObject(value);
+    else if (expected === 'boolean|object') ok = typeof value === 'boolean' || isPlainObject(value);
     else ok = typeof value === expected;
     if (!ok) {
-      const wanted = { object: 'an object', 'object|false': 'an object or false' }[expected] ?? `a ${expected}`;
+      const wanted = { object: 'an object', 'object|false': 'an object or false', 'boolean|object': 'a boolean or an object' }[expected] ?? `a ${expected}`;
       throw invalidType(`${name}.${key}`, wanted, value);
     }
   }
@@ -94,6 +103,7 @@ function checkNumber(value, name, min, max, integer = false) {
 }
 
 module.exports = {
+  ALLOCATION_SITES_OPTIONS,
   DETECTOR_OPTIONS,
   MONITOR_OPTIONS,
   SNAPSHOT_OPTIONS,

@@ -51,6 +51,7 @@ fn main() {
         .cpp(true)
         .file("shim/gc_hook.cc")
         .file("shim/heap_snapshot.cc")
+        .file("shim/sampling_profiler.cc")
         .file("shim/v8_api.cc")
         .include(&include)
         .include("shim")

@@ -2,6 +2,7 @@
 //! ordinary Rust (`cargo test -p leakwatch-core` needs neither Node headers nor a C++ compiler).
 #![deny(clippy::all)]
 
+pub mod allocation_sites;
 pub mod detector;
 pub mod error;
 pub mod event_queue;

@@ -45,6 +45,12 @@ extern "C" const char* leakwatch_v8_resolve(const char* pretend_missing) {
   using lw::slot;
   lw::pretend_missing = pretend_missing;
   lw::V8Api& a = lw::v8api;
+  // Optional (see v8_api.h): found or not, the rest of the layer does not depend on them.
+  *slot(&a.profiler_start_sampling) =
+      lw::find("_ZN2v812HeapProfiler25StartSamplingHeapProfilerEmiNS0_13SamplingFlagsE");
+  *slot(&a.profiler_stop_sampling) = lw::find("_ZN2v812HeapProfiler24StopSamplingHeapProfilerEv");
+  *slot(&a.profiler_get_allocation_profile) =
+      lw::find("_ZN2v812HeapProfiler20GetAllocationProfileEv");
   const lw::Entry entries[] = {
       {slot(&a.isolate_get_current), "_ZN2v87Isolate10GetCurrentEv", nullptr,
        "v8::Isolate::GetCurrent()"},

@@ -73,6 +73,13 @@ struct V8Api {
   uintptr_t* (*globalize_value)(v8::Isolate*, uintptr_t object);
   uintptr_t* (*globalize_slot)(v8::Isolate*, uintptr_t* slot);
   void (*dispose_global)(uintptr_t* slot);
+
+  // The sampling heap profiler (sampling_profiler.cc). Optional: resolved apart from the
+  // entries above, so a V8 without them loses allocation sites only (all three or none).
+  bool (*profiler_start_sampling)(v8::HeapProfiler*, uint64_t interval, int stack_depth,
+                                  int flags);
+  void (*profiler_stop_sampling)(v8::HeapProfiler*);
+  v8::AllocationProfile* (*profiler_get_allocation_profile)(v8::HeapProfiler*);
 };
 
 // Written once by leakwatch_v8_resolve (Rust calls it under a OnceLock), read-only after.

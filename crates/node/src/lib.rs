@@ -10,3 +10,5 @@
 mod binding;
 #[cfg(not(test))]
 mod ffi;
+#[cfg(not(test))]
+mod sampling_ffi;

@@ -1,5 +1,6 @@
 //! Every `#[napi]` item: converts, calls `core`, maps errors. No logic worth a unit test.
 
+mod allocation_sites;
 mod bench;
 mod build_info;
 mod errors;
