@@ -50,7 +50,10 @@ function assertTopSite(report, functionName, file, context) {
   return top;
 }
 
-test('the top allocation site of a real leak is the leaking function, in its file; the sampler stops with monitoring', { skip: needsV8Layer, timeout: 60_000 }, async (t) => {
+test('the top allocation site of a real leak is the leaking function, in its file; the sampler stops with monitoring', {
+  skip: needsV8Layer,
+  timeout: 60_000,
+}, async (t) => {
   const { run, leak, done, context } = await leakyChild({ scenario: 'stop' });
   assert.equal(run.code, 0, context);
   assert.ok(leak, context);
@@ -112,6 +115,36 @@ test('in a worker: the top site is the leaking function, and the sampler stops w
   assert.equal(done.runningAfter, false, run.context);
 });
 
+test('a worker terminated while its sampler runs (stopped by the env cleanup hook): no crash, and the next worker samples again', {
+  skip: needsV8Layer,
+  timeout: 90_000,
+}, async () => {
+  const script = `
+    const { Worker } = require('node:worker_threads');
+    const results = [];
+    const one = () => new Promise((resolve, reject) => {
+      const w = new Worker(${JSON.stringify(`require(${JSON.stringify(FIXTURE)})`)}, { eval: true, env: { ...process.env } });
+      const lines = [];
+      w.on('message', (m) => {
+        lines.push(m);
+        if (m.type === 'done') w.terminate().then(() => resolve(lines));
+      });
+      w.on('error', reject);
+    });
+    (async () => {
+      for (let i = 0; i < 2; i++) results.push(await one());
+      console.log(JSON.stringify(results));
+    })().catch((e) => { console.error(e); process.exit(1); });`;
+  const run = await runNode(script, { env: { LEAKWATCH_FIXTURE_OPTIONS: JSON.stringify(SITES), SCENARIO: 'keep' }, timeoutMs: 80_000 });
+  assert.equal(run.code, 0, run.context);
+  assert.equal(run.signal, null, run.context);
+  assert.equal(run.result.length, 2, run.context);
+  for (const lines of run.result) {
+    assert.equal(lines.find((l) => l.type === 'done').runningAtAlert, true, run.context);
+    assertTopSite(lines.find((l) => l.type === 'leak').report, 'retainThings', FIXTURE, run.context);
+  }
+});
+
 test('with --enable-source-maps the sites are at their original positions', { skip: needsV8Layer, timeout: 60_000 }, async () => {
   const { run, leak, context } = await leakyChild({ args: ['--enable-source-maps'], env: { SOURCE_MAPPED: '1' } });
   assert.equal(run.code, 0, context);
@@ -161,7 +194,10 @@ test('allocationSites option: defaults, merging, and errors naming the option an
   assert.deepEqual(r.errors[4].slice(0, 2), ['TypeError', 'ERR_LEAKWATCH_INVALID_TYPE']);
 });
 
-test('npm run demo: the top allocation site is handle() in examples/leaky-service.js, and the demo prints it', { skip: needsV8Layer, timeout: 200_000 }, async () => {
+test('npm run demo: the top allocation site is handle() in examples/leaky-service.js, and the demo prints it', {
+  skip: needsV8Layer,
+  timeout: 200_000,
+}, async () => {
   const demo = path.join(__dirname, '..', 'examples', 'leaky-service.js');
   const run = await runProcess(['--optimize-for-size', demo], { env: { DEMO_SECONDS: '150' }, timeoutMs: 180_000 });
   assert.equal(run.code, 0, run.context);

@@ -29,7 +29,7 @@ const RANGES = { intervalBytes: [1024, 1024 ** 3, true], stackDepth: [1, 128, tr
 const STACK_FRAMES = 4;
 
 const BUSY =
-  "another sampling heap profiler is running in this thread (inspector HeapProfiler.startSampling, v8.startHeapProfile or a profiling agent): V8 runs one per isolate, and leakwatch leaves it alone";
+  'another sampling heap profiler is running in this thread (inspector HeapProfiler.startSampling, v8.startHeapProfile or a profiling agent): V8 runs one per isolate, and leakwatch leaves it alone';
 const GONE =
   "leakwatch's sampling heap profiler was stopped by someone else during this episode (e.g. inspector HeapProfiler.stopSampling): V8 runs one per isolate";
 const MISSING = "this Node's V8 has no sampling heap profiler entry points (HeapProfiler::StartSamplingHeapProfiler, GetAllocationProfile)";

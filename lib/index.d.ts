@@ -607,6 +607,67 @@ declare namespace leakwatch {
      * `"snapshot failed: …"`).
      */
     snapshotSkipped?: string;
+    /**
+     * With {@link LeakwatchOptions.allocationSites}: where the live objects allocated since the
+     * episode was suspected were allocated, top sites first by estimated bytes (V8's sampling
+     * heap profiler, started at the suspicion). Absent when skipped (see
+     * {@link LeakReport.allocationSitesSkipped}).
+     */
+    allocationSites?: AllocationSite[];
+    /** With {@link LeakwatchOptions.allocationSites}: how long reading V8's profile took, ms. */
+    allocationSitesMs?: number;
+    /**
+     * With {@link LeakwatchOptions.allocationSites}, instead of `allocationSites`: why there are
+     * none, e.g. another sampling heap profiler runs in this thread (the user's inspector
+     * session, `v8.startHeapProfile`: left alone), leakwatch's was stopped by someone else, the
+     * sampler started in the alert's own batch, or `"unavailable: …"` without the native V8 layer.
+     */
+    allocationSitesSkipped?: string;
+    /**
+     * With {@link LeakwatchOptions.allocationSites}: one summary line, e.g. `"+30.0 MB of
+     * (string), held by … → responseCache (Map) → …, allocated in handle
+     * (examples/leaky-service.js:59:16)"` (the growth and its holder with `diffOnLeak`).
+     */
+    culprit?: string;
+  }
+
+  /** One line of {@link LeakReport.allocationSites}. */
+  interface AllocationSite {
+    /** Estimated live bytes allocated at this site since the episode was suspected. */
+    bytes: number;
+    /** One standard error of `bytes` (≈ `bytes / √samples` for objects much smaller than
+     * `intervalBytes`). */
+    bytesError: number;
+    /** Estimated raw samples behind `bytes`. */
+    samples: number;
+    /** The site's heaviest stack, from the allocating function (which may be a V8 builtin or a
+     * `node:` internal) out to the outermost caller, source-mapped with `--enable-source-maps`. */
+    frames: AllocationFrame[];
+    /** `fn (file:line:col) ← caller (…) ← …`: the user's frames only, files relative to the
+     * current directory when inside it. */
+    stack: string;
+  }
+
+  /** One function of {@link AllocationSite.frames}: V8 attributes a sample to the function,
+   * so `line`/`column` are where the function is defined, not the allocating statement. */
+  interface AllocationFrame {
+    /** `''` for an anonymous function. */
+    functionName: string;
+    /** As V8 names the script (a path, a `file://` URL, `node:…`); `''` for builtins. */
+    file: string;
+    /** 1-based; `null` when V8 does not know. */
+    line: number | null;
+    column: number | null;
+  }
+
+  /** {@link LeakwatchOptions.allocationSites} as an object. */
+  interface AllocationSitesOptions {
+    /** Mean bytes between two samples. Default `524288` (512 KiB); range `1024`–`1073741824`. */
+    intervalBytes?: number;
+    /** Frames kept per sampled stack. Default `32`; range `1`–`128`. */
+    stackDepth?: number;
+    /** Sites per report. Default `5`; range `1`–`100`. */
+    top?: number;
   }
 
   /** One line of {@link LeakReport.topGrowth}. */
@@ -725,6 +786,10 @@ declare namespace leakwatch {
     /** Write a DevTools heap snapshot on `leak` ({@link LeakReport.snapshotPath}), or `false`
      * (the default) for none. */
     snapshot?: SnapshotOptions | false;
+    /** Name where the leaking objects were allocated ({@link LeakReport.allocationSites}):
+     * V8's sampling heap profiler runs from when an episode is suspected until it ends (or
+     * monitoring stops, or this is turned off). `true` for the defaults; default `false`. */
+    allocationSites?: boolean | AllocationSitesOptions;
   }
 
   /** Options of {@link Leakwatch.writeSnapshot}. */
@@ -756,6 +821,8 @@ declare namespace leakwatch {
     snapshotBudgetMs: number;
     /** Snapshot-on-leak options (absolute `dir`, defaults filled in), or `false`. */
     snapshot: Required<SnapshotOptions> | false;
+    /** Allocation-site settings (defaults filled in), or `false`. */
+    allocationSites: Required<AllocationSitesOptions> | false;
   }
 
   /** The events of {@link Leakwatch} and their listener arguments. */

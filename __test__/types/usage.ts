@@ -169,6 +169,22 @@ leakwatch.on('leak', (r) => {
   const strings: (string | undefined)[] = [r.retainerPaths?.[0], r.diffSkipped, r.snapshotPath, r.snapshotSkipped];
   const code: leakwatch.ErrorCode = 'ERR_LEAKWATCH_SNAPSHOT_DIR';
 });
+const sampling: leakwatch.EffectiveOptions['allocationSites'] = leakwatch.configure({ allocationSites: { intervalBytes: 2 ** 19, top: 3 } }).allocationSites;
+leakwatch.configure({ allocationSites: true });
+leakwatch.on('leak', (r) => {
+  const site: leakwatch.AllocationSite | undefined = r.allocationSites?.[0];
+  const where: [string, string, number | null, number, number, number] | undefined = site && [
+    site.stack,
+    site.frames[0].file,
+    site.frames[0].line,
+    site.bytes,
+    site.bytesError,
+    site.samples,
+  ];
+  const why: (string | undefined)[] = [r.allocationSitesSkipped, r.culprit];
+});
+// @ts-expect-error allocationSites takes a boolean or options
+leakwatch.configure({ allocationSites: 'on' });
 // @ts-expect-error snapshot takes options or false, not true
 leakwatch.configure({ snapshot: true });
 // @ts-expect-error writeSnapshot takes a path string

@@ -119,12 +119,14 @@ pub fn top_sites(nodes: &[ProfileNode], interval: f64, top: usize) -> Vec<Alloca
     ranked.truncate(top);
     ranked
         .into_iter()
-        .map(|(_, (bytes, variance, samples, heaviest, _))| AllocationSite {
-            bytes: bytes.round(),
-            bytes_error: variance.sqrt().round(),
-            samples: samples.round(),
-            frames: stack_of(nodes, heaviest),
-        })
+        .map(
+            |(_, (bytes, variance, samples, heaviest, _))| AllocationSite {
+                bytes: bytes.round(),
+                bytes_error: variance.sqrt().round(),
+                samples: samples.round(),
+                frames: stack_of(nodes, heaviest),
+            },
+        )
         .collect()
 }
 
@@ -239,8 +241,14 @@ mod tests {
         let sites = top_sites(&nodes, 512.0 * KIB, 5);
         assert_eq!(sites.len(), 2);
         // y → x is kept (0 comes before 1); x's parent 1 does not: x ends its stack.
-        assert_eq!(sites.iter().find(|s| s.frames[0] == 1).unwrap().frames, vec![1, 0]);
-        assert_eq!(sites.iter().find(|s| s.frames[0] == 0).unwrap().frames, vec![0]);
+        assert_eq!(
+            sites.iter().find(|s| s.frames[0] == 1).unwrap().frames,
+            vec![1, 0]
+        );
+        assert_eq!(
+            sites.iter().find(|s| s.frames[0] == 0).unwrap().frames,
+            vec![0]
+        );
     }
 
     #[test]

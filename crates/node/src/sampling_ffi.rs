@@ -35,8 +35,11 @@ extern "C" {
     fn leakwatch_sampling_available() -> bool;
     fn leakwatch_sampling_start(interval_bytes: u64, stack_depth: i32) -> *mut c_void;
     fn leakwatch_sampling_stop(profiler: *mut c_void);
-    fn leakwatch_sampling_read(env: *mut c_void, profiler: *mut c_void, context: *mut c_void)
-        -> i64;
+    fn leakwatch_sampling_read(
+        env: *mut c_void,
+        profiler: *mut c_void,
+        context: *mut c_void,
+    ) -> i64;
 }
 
 /// Whether this V8 has the sampling entry points (call only after `ffi::resolve_v8` succeeded).
@@ -75,9 +78,8 @@ impl Sampler {
         let context = (&mut nodes as *mut Vec<ProfileNode>).cast::<c_void>();
         // SAFETY: `context` points to `nodes`, alive for this synchronous call and only used
         // by `leakwatch_on_profile_node` during it; `env` is the live napi_env of the call.
-        let walked = unsafe {
-            leakwatch_sampling_read(env.raw().cast(), self.profiler.as_ptr(), context)
-        };
+        let walked =
+            unsafe { leakwatch_sampling_read(env.raw().cast(), self.profiler.as_ptr(), context) };
         (walked >= 0).then_some(nodes)
     }
 }
