@@ -94,9 +94,7 @@ impl Frame {
 /// bytes. A parent index that does not come before its node ends the stack there, so a
 /// malformed tree cannot loop.
 pub fn top_sites(nodes: &[ProfileNode], interval: f64, top: usize) -> Vec<AllocationSite> {
-    // Per site (keyed by its user node): bytes, variance, samples, heaviest node and its bytes.
-    let mut by_site: std::collections::HashMap<usize, (f64, f64, f64, usize, f64)> =
-        std::collections::HashMap::new();
+    let mut by_site: std::collections::HashMap<usize, SiteTotals> = Default::default();
     for (i, node) in nodes.iter().enumerate() {
         let (bytes, variance, samples) = node_totals(&node.allocations, interval);
         if bytes <= 0.0 {
@@ -106,28 +104,40 @@ pub fn top_sites(nodes: &[ProfileNode], interval: f64, top: usize) -> Vec<Alloca
             .into_iter()
             .find(|&at| nodes[at].frame.is_user())
             .unwrap_or(i);
-        let entry = by_site.entry(site).or_insert((0.0, 0.0, 0.0, i, 0.0));
-        entry.0 += bytes;
-        entry.1 += variance;
-        entry.2 += samples;
-        if bytes > entry.4 {
-            (entry.3, entry.4) = (i, bytes);
+        let totals = by_site.entry(site).or_insert(SiteTotals {
+            heaviest: i,
+            ..Default::default()
+        });
+        totals.bytes += bytes;
+        totals.variance += variance;
+        totals.samples += samples;
+        if bytes > totals.heaviest_bytes {
+            (totals.heaviest, totals.heaviest_bytes) = (i, bytes);
         }
     }
-    let mut ranked: Vec<(usize, (f64, f64, f64, usize, f64))> = by_site.into_iter().collect();
-    ranked.sort_by(|a, b| b.1 .0.total_cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    let mut ranked: Vec<(usize, SiteTotals)> = by_site.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.bytes.total_cmp(&a.1.bytes).then(a.0.cmp(&b.0)));
     ranked.truncate(top);
     ranked
         .into_iter()
-        .map(
-            |(_, (bytes, variance, samples, heaviest, _))| AllocationSite {
-                bytes: bytes.round(),
-                bytes_error: variance.sqrt().round(),
-                samples: samples.round(),
-                frames: stack_of(nodes, heaviest),
-            },
-        )
+        .map(|(_, t)| AllocationSite {
+            bytes: t.bytes.round(),
+            bytes_error: t.variance.sqrt().round(),
+            samples: t.samples.round(),
+            frames: stack_of(nodes, t.heaviest),
+        })
         .collect()
+}
+
+/// One site's sums while `top_sites` adds its nodes up.
+#[derive(Default)]
+struct SiteTotals {
+    bytes: f64,
+    variance: f64,
+    samples: f64,
+    /// The node with the most bytes, and its bytes: whose stack the site shows.
+    heaviest: usize,
+    heaviest_bytes: f64,
 }
 
 /// Node indices from `leaf` out to the outermost caller, without the root.
