@@ -13,6 +13,9 @@
 //   B  leakwatch with a `stats` and a `leak` listener, default options (full GCs delivered,
 //      every other GC only counted and timed by the hook).
 //   C  as B plus `configure({ includeMinorGc: true })`: every scavenge delivered (worst case).
+//   S  as B plus `configure({ allocationSites: true })` with V8's sampling heap profiler forced
+//      on for the whole run at the default 512 KiB interval (normally it runs only from a
+//      suspected episode to its end): the cost of sampling, side by side with B.
 //   Anchors, each used the way its users / agents use it (see ANCHORS below and BENCHMARKS.md):
 //   P  perf_hooks `gc` PerformanceObserver (a JS entry per GC).
 //   M  @airbnb/node-memwatch with a `stats` and a `leak` listener.
@@ -47,7 +50,7 @@ const vm = require('node:vm');
 const path = require('node:path');
 
 const [variant, workloadName, scaleArg] = process.argv.slice(2);
-const LEAKWATCH_VARIANTS = ['B', 'C'];
+const LEAKWATCH_VARIANTS = ['B', 'C', 'S'];
 const PERIODIC_READ_MS = 1000;
 
 // ---------------------------------------------------------------------------------------
@@ -247,6 +250,16 @@ async function main() {
   else if (variant !== 'A') {
     leakwatch = require(path.join(__dirname, '..'));
     if (variant === 'C') leakwatch.configure({ includeMinorGc: true });
+    if (variant === 'S') {
+      const { ALLOCATION_SITES_DEFAULTS } = require(path.join(__dirname, '..', 'lib', 'allocation-sites'));
+      leakwatch.configure({ allocationSites: true });
+      // Internal: what an episode starts, here for the whole run.
+      const started = require(path.join(__dirname, '..', 'lib', 'binding')).allocationSamplingStart(
+        ALLOCATION_SITES_DEFAULTS.intervalBytes,
+        ALLOCATION_SITES_DEFAULTS.stackDepth,
+      );
+      if (started !== 'started') throw new Error(`the sampling heap profiler did not start: ${started}`);
+    }
     leakwatch.on('stats', onStats);
     leakwatch.on('leak', () => {
       seen.leaks++;

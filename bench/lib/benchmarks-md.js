@@ -27,6 +27,11 @@ function anchorUseRows(packages, node) {
     ],
     ['C', 'leakwatch', 'As B plus `configure({ includeMinorGc: true })`: every scavenge is delivered to JS too (worst case).'],
     [
+      'S',
+      'leakwatch',
+      "As B plus `configure({ allocationSites: true })`, with V8's sampling heap profiler forced on for the whole run at the default 512 KiB interval, 32 frames (normally it runs only while an episode is suspected): the cost of allocation sites.",
+    ],
+    [
       'P',
       `node:perf_hooks (Node ${node})`,
       "`new PerformanceObserver(cb).observe({ entryTypes: ['gc'] })`: Node's own hook creates a `PerformanceEntry` per GC and calls the observer from the event loop.",

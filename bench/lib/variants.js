@@ -4,8 +4,8 @@
 
 const WORKLOADS = ['scavenge', 'service', 'fullgc'];
 // A2 is the second no-addon run of the round (A'): A vs A2 is the noise band.
-const ALL_VARIANTS = ['A', 'A2', 'B', 'C', 'P', 'M', 'G', 'D', 'N', 'X'];
-const LEAKWATCH = ['B', 'C'];
+const ALL_VARIANTS = ['A', 'A2', 'B', 'C', 'S', 'P', 'M', 'G', 'D', 'N', 'X'];
+const LEAKWATCH = ['B', 'C', 'S'];
 const ANCHORS = ['P', 'M', 'G', 'D', 'N', 'X'];
 const NATIVE_ANCHORS = ['M', 'G', 'D', 'N']; // native addons installed from npm
 const VARIANT_LABEL = {
@@ -13,6 +13,7 @@ const VARIANT_LABEL = {
   A2: "A' no addon (again)",
   B: 'B leakwatch stats+leak',
   C: 'C leakwatch includeMinorGc',
+  S: 'S leakwatch + allocation sampling at 512 KiB',
   P: 'P perf_hooks gc observer',
   M: 'M @airbnb/node-memwatch',
   G: 'G gc-stats',
