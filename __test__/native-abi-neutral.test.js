@@ -3,7 +3,7 @@
 // the newest supported headers) is loaded with process.dlopen by each Node line present (Node
 // 20 at /usr/bin/node, 22/24/26 from the CI cache), turns its V8 layer on, and must give
 // post-GC stats that agree with v8.getHeapStatistics(), a leak, a HeapDiff with retainer
-// paths, and a snapshot file. Each line runs in its own child process.
+// paths, a snapshot file, and allocation sites. Each line runs in its own child process.
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
@@ -21,7 +21,7 @@ const LINES = [
 const MiB = 1024 * 1024;
 
 for (const [major, node] of LINES) {
-  test(`one binary on Node ${major}: stats, leak, HeapDiff, snapshot`, { timeout: 120_000 }, async (t) => {
+  test(`one binary on Node ${major}: stats, leak, HeapDiff, snapshot, allocation sites`, { timeout: 120_000 }, async (t) => {
     if (!BINARY) return t.skip('LEAKWATCH_TEST_BINARY is not set (the path of the .node to test on every line)');
     if (!fs.existsSync(BINARY)) return t.skip(`LEAKWATCH_TEST_BINARY=${BINARY} does not exist`);
     if (!fs.existsSync(node)) return t.skip(`no Node ${major} at ${node}`);
@@ -68,5 +68,11 @@ for (const [major, node] of LINES) {
     assert.ok(r.diff && r.diff.added >= 10_000, `HeapDiff sees the 10 000 added: ${context}`);
     assert.ok(r.diffNodes[1] > r.diffNodes[0], context);
     assert.ok(r.snapshotNodes > 1000 && r.snapshotFileNodes === r.snapshotNodes, context);
+
+    assert.equal(r.sampling.start, 'started', context);
+    assert.equal(r.sampling.top?.frame?.functionName, 'retainSampled', context);
+    assert.equal(r.sampling.top.frame.file, CHILD, context);
+    assert.ok(r.sampling.top.samples >= 20 && r.sampling.top.bytes > 512 * 1024, context);
+    assert.equal(r.sampling.stopped, true, context);
   });
 }

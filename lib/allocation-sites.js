@@ -185,7 +185,8 @@ class AllocationSites {
   /** The episode is over (or the option off, or monitoring stopped): stops our sampler (never
    * anyone else's) and forgets the episode. */
   stop() {
-    if (binding.native.mode === 'v8') binding.allocationSamplingStop();
+    // Only an episode's follow() ever starts one: nothing to stop without an attempt.
+    if (this.#attempted && binding.native.mode === 'v8') binding.allocationSamplingStop();
     this.#attempted = false;
     this.#skipped = null;
     this.#startedInBatch = false;
