@@ -1,0 +1,221 @@
+//! The kinds of memory a leak can be in, each watched by its own [`LeakDetector`] with its own
+//! defaults: the V8 heap, external memory (Buffers, ArrayBuffers, WASM memory, zlib's buffers:
+//! what V8 counts as `external_memory`) and native memory outside both (what is left of RSS).
+//!
+//! [`LeakDetector`]: crate::detector::LeakDetector
+
+use crate::detector::DetectorOptions;
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryKind {
+    /// `used_heap_size` after full GCs.
+    Heap,
+    /// `external_memory` after full GCs.
+    External,
+    /// [`native_residual`] after full GCs.
+    Rss,
+}
+
+impl MemoryKind {
+    pub const ALL: [MemoryKind; 3] = [MemoryKind::Heap, MemoryKind::External, MemoryKind::Rss];
+
+    /// The JS name: the `kind` of `leak` and `leakEnd` reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryKind::Heap => "heap",
+            MemoryKind::External => "external",
+            MemoryKind::Rss => "rss",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<MemoryKind> {
+        MemoryKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// What grew, in a `reason`: "heap grew 40.0 MB ...", "external memory grew ...".
+    pub fn subject(self) -> &'static str {
+        match self {
+            MemoryKind::Heap => "heap",
+            MemoryKind::External => "external memory",
+            MemoryKind::Rss => "native memory (RSS outside the V8 heap and external memory)",
+        }
+    }
+
+    /// The limit the time-to-limit estimate is against, in a `reason`.
+    pub fn limit_name(self) -> &'static str {
+        match self {
+            MemoryKind::Heap => "heap limit",
+            MemoryKind::External | MemoryKind::Rss => "memory limit",
+        }
+    }
+
+    /// Watched unless configured otherwise. RSS is off: reading it is a system call per full
+    /// GC, and its input is the noisiest (allocator retention, page-level accounting); a
+    /// native leak is rarer than a heap or Buffer one.
+    pub fn on_by_default(self) -> bool {
+        !matches!(self, MemoryKind::Rss)
+    }
+
+    /// Production defaults per kind.
+    /// - heap: see `DetectorOptions::default`.
+    /// - external: Buffers come and go in large pieces (socket and zlib buffers, a response
+    ///   body in flight), so the post-GC value jumps by several MB between full GCs: 32 MiB /
+    ///   10 % and a minute of evidence keep that below the bar.
+    /// - rss: the residual moves in allocator arenas and mmap chunks and keeps what a burst
+    ///   left (a step, not a trend: the deceleration check holds it back, given enough
+    ///   samples): 64 MiB / 10 %, 24 full GCs over at least 5 minutes.
+    pub fn default_options(self) -> DetectorOptions {
+        let heap = DetectorOptions::default();
+        match self {
+            MemoryKind::Heap => heap,
+            MemoryKind::External => DetectorOptions {
+                min_duration_ms: 60_000.0,
+                min_growth_bytes: 32.0 * MIB,
+                min_growth_percent: 10.0,
+                ..heap
+            },
+            MemoryKind::Rss => DetectorOptions {
+                min_duration_ms: 300_000.0,
+                min_samples: 24,
+                min_growth_bytes: 64.0 * MIB,
+                min_growth_percent: 10.0,
+                ..heap
+            },
+        }
+    }
+}
+
+/// The rss detector's input: resident memory that is neither the V8 heap's pages
+/// (`total_physical_size`) nor external memory. A heap leak then moves only the heap, a Buffer
+/// leak only external memory, and each pages once, as its own kind. Not clamped at 0: an
+/// ArrayBuffer V8 counts in full whose pages were never touched makes it negative, and
+/// clamping would hide native growth until that gap is filled.
+pub fn native_residual(rss: f64, total_physical_size: f64, external_memory: f64) -> f64 {
+    rss - total_physical_size - external_memory
+}
+
+/// The value of one kind's input at which the process reaches `memory_limit`, when the rest
+/// of its RSS (`rss - input`) stays as it is now; `None` without a limit or an RSS reading.
+/// What the time to the container's limit of an external or rss report is measured against.
+pub fn limit_for_input(memory_limit: Option<f64>, rss: Option<f64>, input: f64) -> Option<f64> {
+    match (memory_limit, rss) {
+        (Some(limit), Some(rss)) if limit > 0.0 && rss > 0.0 => Some(limit - (rss - input)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for kind in MemoryKind::ALL {
+            assert_eq!(MemoryKind::from_name(kind.name()), Some(kind));
+        }
+        assert_eq!(MemoryKind::from_name("stack"), None);
+    }
+
+    #[test]
+    fn every_default_is_valid_and_outside_the_heap_the_floors_are_larger() {
+        let heap = MemoryKind::Heap.default_options();
+        assert_eq!(heap, DetectorOptions::default());
+        for kind in MemoryKind::ALL {
+            kind.default_options().validate().unwrap();
+        }
+        for kind in [MemoryKind::External, MemoryKind::Rss] {
+            let o = kind.default_options();
+            assert!(o.min_growth_bytes > heap.min_growth_bytes, "{kind:?}");
+            assert!(o.min_growth_percent > heap.min_growth_percent, "{kind:?}");
+            assert!(o.min_duration_ms > heap.min_duration_ms, "{kind:?}");
+        }
+        let rss = MemoryKind::Rss.default_options();
+        assert!(rss.min_samples > heap.min_samples && rss.min_growth_bytes >= 64.0 * MIB);
+        assert!(MemoryKind::Heap.on_by_default() && MemoryKind::External.on_by_default());
+        assert!(!MemoryKind::Rss.on_by_default());
+    }
+
+    #[test]
+    fn the_residual_leaves_out_the_heap_and_external_memory() {
+        assert_eq!(native_residual(300.0, 100.0, 50.0), 150.0);
+        // A heap leak raises RSS and the heap's pages alike: the residual stays.
+        assert_eq!(native_residual(400.0, 200.0, 50.0), 150.0);
+        // Untouched ArrayBuffer pages: negative, not clamped.
+        assert_eq!(native_residual(100.0, 80.0, 50.0), -30.0);
+    }
+
+    #[test]
+    fn the_limit_for_an_input_is_the_headroom_above_the_rest_of_rss() {
+        // 1000 limit, RSS 600 of which 200 is this input: the input may reach 600.
+        assert_eq!(
+            limit_for_input(Some(1000.0), Some(600.0), 200.0),
+            Some(600.0)
+        );
+        assert_eq!(limit_for_input(None, Some(600.0), 200.0), None);
+        assert_eq!(limit_for_input(Some(1000.0), None, 200.0), None);
+        assert_eq!(limit_for_input(Some(0.0), Some(600.0), 200.0), None);
+    }
+
+    #[test]
+    fn reports_and_ends_name_their_kind_and_the_memory_limit() {
+        use crate::detector::LeakDetector;
+        let options = DetectorOptions {
+            window_ms: 600_000.0,
+            min_duration_ms: 0.0,
+            min_samples: 8,
+            min_growth_bytes: MIB,
+            ..MemoryKind::External.default_options()
+        };
+        let mut d = LeakDetector::for_kind(MemoryKind::External, options).unwrap();
+        let limit = 1024.0 * MIB;
+        let mut report = None;
+        for i in 0..40 {
+            let external = 50.0 * MIB + 2.0 * MIB * i as f64;
+            // RSS: 100 MiB of other memory plus the input.
+            let for_input = limit_for_input(Some(limit), Some(100.0 * MIB + external), external);
+            let limits = for_input.map(|l| (l, limit));
+            if let Some(r) = d
+                .update_against(2_000.0 * i as f64, external, limits)
+                .unwrap()
+            {
+                report.get_or_insert(r);
+            }
+        }
+        let r = report.expect("a steady external rise is reported");
+        assert_eq!(r.kind, MemoryKind::External);
+        assert!(
+            r.reason.starts_with("external memory grew "),
+            "{}",
+            r.reason
+        );
+        assert!(
+            r.reason.contains("; memory limit (1.0 GB) reached in ~"),
+            "{}",
+            r.reason
+        );
+        assert_eq!(r.heap_size_limit, Some(limit));
+        // 1 MiB/s towards (limit − 100 MiB): the estimate is against the input's headroom.
+        let at = r.end_used_heap_size;
+        let expected = (limit - 100.0 * MIB - at) / (MIB / 1000.0);
+        let ttl = r.estimated_time_to_limit_ms.unwrap();
+        assert!(
+            (ttl - expected).abs() < 0.1 * expected,
+            "{ttl} vs {expected}"
+        );
+        let mut end = None;
+        for i in 40..80 {
+            d.update_against(2_000.0 * i as f64, 128.0 * MIB, None)
+                .unwrap();
+            end = end.or_else(|| d.ended().cloned());
+        }
+        let end = end.expect("the episode ends once the floor is flat");
+        assert_eq!(end.kind, MemoryKind::External);
+        assert!(
+            end.reason.starts_with("external memory stopped growing"),
+            "{}",
+            end.reason
+        );
+    }
+}
