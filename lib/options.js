@@ -25,7 +25,13 @@ const MONITOR_OPTIONS = {
   diffMinIntervalMs: 'number',
   snapshotBudgetMs: 'number',
   snapshot: 'object|false',
+  external: 'object|boolean',
+  rss: 'object|boolean',
 };
+
+/** The memory kinds watched outside the V8 heap, each its own detector (`configure({ external,
+ * rss })`: detector options, `true` for the kind's defaults, `false` for off). */
+const OUTSIDE_HEAP_KINDS = ['external', 'rss'];
 
 // `snapshot: { ... }` of configure(); checked in lib/evidence.js (it needs the file system).
 const SNAPSHOT_OPTIONS = {
@@ -55,9 +61,11 @@ function checkShape(options, schema, name) {
     let ok;
     if (expected === 'object') ok = isPlainObject(value);
     else if (expected === 'object|false') ok = value === false || isPlainObject(value);
+    else if (expected === 'object|boolean') ok = typeof value === 'boolean' || isPlainObject(value);
     else ok = typeof value === expected;
     if (!ok) {
-      const wanted = { object: 'an object', 'object|false': 'an object or false' }[expected] ?? `a ${expected}`;
+      const wanted =
+        { object: 'an object', 'object|false': 'an object or false', 'object|boolean': 'an object or a boolean' }[expected] ?? `a ${expected}`;
       throw invalidType(`${name}.${key}`, wanted, value);
     }
   }
@@ -96,6 +104,7 @@ function checkNumber(value, name, min, max, integer = false) {
 module.exports = {
   DETECTOR_OPTIONS,
   MONITOR_OPTIONS,
+  OUTSIDE_HEAP_KINDS,
   SNAPSHOT_OPTIONS,
   checkNumber,
   checkShape,
