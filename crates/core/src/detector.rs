@@ -926,7 +926,7 @@ impl LeakDetector {
         // 1. onset.
         let k = episode_onset(&sc.t, &sc.y, &mut sc.floor);
         // The few-GCs rule.
-        let fast = self.fast_rule();
+        let fast = !self.kind.sticky() && self.fast_rule();
         if sc.t.len() - k < FAST_SAMPLES && !fast {
             // 6. suspicion, on an episode still too short for the statistics.
             return self.early_suspicion(sc);
@@ -969,7 +969,8 @@ impl LeakDetector {
             let slope = trend::theil_sen_slope_sub(et, ey, TS_POINTS, slopes);
             let steady = slope > 0.0
                 && self.beats_a_random_walk(y, slope * (et[m - 1] - et[0]), m)
-                && self.still_rising(et, ey, &recent_mk, slopes, resid);
+                && self.still_rising(et, ey, &recent_mk, slopes, resid)
+                && (!self.kind.sticky() || grows_in_every_third(ey, threshold / 8.0));
             (slope, (significant && steady) || fast)
         } else {
             (0.0, false)
@@ -987,7 +988,7 @@ impl LeakDetector {
             None
         } else if self.enough_evidence(samples, span_ms) {
             Some("trend")
-        } else if self.limit_rule(samples, span_ms, fitted_now, slope) {
+        } else if !self.kind.sticky() && self.limit_rule(samples, span_ms, fitted_now, slope) {
             Some("limit")
         } else {
             None
@@ -1153,6 +1154,28 @@ fn fitted_now(et: &[f64], ey: &[f64], slope: f64, floor_now: f64, resid: &mut Ve
     trend::median_in_place(resid).map_or(floor_now, |c| c + slope * et[et.len() - 1])
 }
 
+/// For a sticky kind (`MemoryKind::sticky`): the floor rose by `min_growth` in each third of
+/// the episode (least of a third's last `HOLD` points less the least of its first). A step the
+/// allocator keeps — even one taken over two or three full GCs — lands in one third or two and
+/// leaves the others flat (they only creep by a few pages, which the rank tests, blind to
+/// size, would take for a trend); a leak grows in all three.
+fn grows_in_every_third(ey: &[f64], min_growth: f64) -> bool {
+    let third = ey.len() / 3;
+    if third < 2 {
+        return false;
+    }
+    let least = |s: &[f64]| s.iter().copied().fold(f64::INFINITY, f64::min);
+    let hold = HOLD.min(third / 2).max(1);
+    (0..3).all(|i| {
+        let part = if i == 2 {
+            &ey[2 * third..]
+        } else {
+            &ey[i * third..(i + 1) * third]
+        };
+        least(&part[part.len() - hold..]) - least(&part[..hold]) >= min_growth
+    })
+}
+
 fn check_number(name: &str, value: f64) -> Result<(), Error> {
     if !value.is_finite() {
         return Err(Error::invalid_type(name, "a finite number"));
@@ -1183,6 +1206,29 @@ mod tests {
             t += 7.0 + 6.0 * rng.next();
         }
         s
+    }
+
+    #[test]
+    fn a_sticky_kind_needs_growth_in_every_third_of_the_episode() {
+        // A step kept by the allocator, wherever it falls: one or two thirds grow, not all.
+        let mut step: Vec<f64> = vec![42.0; 10];
+        step.extend([241.0, 451.0]);
+        step.extend((0..20).map(|i| 451.2 + 0.01 * i as f64));
+        for split in 0..8 {
+            assert!(
+                !super::grows_in_every_third(&step[split..], 3.0),
+                "split {split}"
+            );
+        }
+        // A leak of 2.8 per sample, flickering by 13 every third sample, grows everywhere.
+        let leak: Vec<f64> = (0..18)
+            .map(|i| 60.0 + 2.8 * i as f64 + if i % 3 == 0 { 13.0 } else { 0.0 })
+            .collect();
+        assert!(super::grows_in_every_third(&leak, 3.0));
+        assert!(
+            !super::grows_in_every_third(&leak[..5], 3.0),
+            "too short to tell"
+        );
     }
 
     #[test]

@@ -58,6 +58,15 @@ impl MemoryKind {
         !matches!(self, MemoryKind::Rss)
     }
 
+    /// Whether what this kind measures sticks after a burst: allocators keep the pages a burst
+    /// took, and RSS then steps up over a few consecutive full GCs and stays, creeping by a
+    /// few pages — the shape the few-GCs and limit rules take for a leak in a heap with few
+    /// GCs, and one the rank tests pass. A sticky kind has neither rule, and its reports need
+    /// the episode's recent half to hold a quarter of the growth threshold itself.
+    pub fn sticky(self) -> bool {
+        matches!(self, MemoryKind::Rss)
+    }
+
     /// Production defaults per kind.
     /// - heap: see `DetectorOptions::default`.
     /// - external: Buffers come and go in large pieces (socket and zlib buffers, a response
@@ -106,9 +115,27 @@ pub fn limit_for_input(memory_limit: Option<f64>, rss: Option<f64>, input: f64) 
     }
 }
 
+/// RSS in bytes from the text of Linux's `/proc/<pid>/statm` ("size resident shared ...", in
+/// pages of `page_size` bytes); `None` when it does not read as that.
+pub fn statm_resident_bytes(statm: &str, page_size: f64) -> Option<f64> {
+    let pages: u64 = statm.split_ascii_whitespace().nth(1)?.parse().ok()?;
+    (page_size > 0.0).then(|| pages as f64 * page_size)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statm_gives_the_resident_pages_in_bytes() {
+        assert_eq!(
+            statm_resident_bytes("262144 12345 3000 10 0 9000 0\n", 4096.0),
+            Some(12345.0 * 4096.0)
+        );
+        assert_eq!(statm_resident_bytes("262144", 4096.0), None);
+        assert_eq!(statm_resident_bytes("262144 x 3", 4096.0), None);
+        assert_eq!(statm_resident_bytes("1 2", 0.0), None);
+    }
 
     #[test]
     fn names_round_trip() {
@@ -216,6 +243,54 @@ mod tests {
             end.reason.starts_with("external memory stopped growing"),
             "{}",
             end.reason
+        );
+    }
+
+    /// The rss detector with the fast options of __test__/memory-kinds.test.js.
+    fn fast_rss() -> crate::detector::LeakDetector {
+        let options = DetectorOptions {
+            window_ms: 600_000.0,
+            min_duration_ms: 0.0,
+            min_samples: 16,
+            min_growth_bytes: 24.0 * MIB,
+            min_growth_percent: 5.0,
+            ..MemoryKind::Rss.default_options()
+        };
+        crate::detector::LeakDetector::for_kind(MemoryKind::Rss, options).unwrap()
+    }
+
+    fn reports(d: &mut crate::detector::LeakDetector, series: &[f64]) -> usize {
+        let limit = Some((4096.0 * MIB, 4096.0 * MIB));
+        (0..series.len())
+            .filter(|&i| {
+                let t = 100.0 * i as f64;
+                d.update_against(t, series[i] * MIB, limit)
+                    .unwrap()
+                    .is_some()
+            })
+            .count()
+    }
+
+    #[test]
+    fn rss_kept_after_a_burst_is_not_a_leak_and_a_steady_rise_is() {
+        // Measured (fixtures/memory-kinds.js burst, v8.GCProfiler): the allocator keeps the
+        // burst's 400 MB over two full GCs, then the level creeps by a few pages. The few-GCs
+        // rule, the limit rule and the rank tests would all take it for a leak.
+        let mut kept: Vec<f64> = vec![41.9; 10];
+        kept.extend([241.1, 451.0]);
+        kept.extend((0..30).map(|i| 451.2 + 0.01 * i as f64));
+        for split in 0..6 {
+            // Wherever the step falls in the window.
+            let series: Vec<f64> = kept[split..].to_vec();
+            assert_eq!(reports(&mut fast_rss(), &series), 0, "step at {split}");
+        }
+        // A native leak of ~2.8 MB per full GC, with RSS's ±13 MB flicker between full GCs.
+        let leak: Vec<f64> = (0..48)
+            .map(|i| 60.0 + 2.8 * i as f64 + if i % 3 == 0 { 13.0 } else { 0.0 })
+            .collect();
+        assert!(
+            reports(&mut fast_rss(), &leak) > 0,
+            "a steady native leak is reported"
         );
     }
 }
