@@ -54,7 +54,9 @@ for (const [mode, { skip }] of Object.entries(MODES)) {
         assert.ok(r.leaks.length >= 1, `no leak report\n${r.context}`);
         assert.deepEqual([...new Set(r.leaks.map((l) => l.kind))], [kind], r.context);
         const [leak] = r.leaks;
-        const reason = new RegExp(`^${SUBJECT[kind]} grew [\\d.]+ [KMG]B in \\S+ \\([\\d.]+ [KMG]B/min\\) over \\d+ full GCs; ${LIMIT_TEXT[kind]} reached in ~\\d+ (s|min|h|d) at this rate$`);
+        const reason = new RegExp(
+          `^${SUBJECT[kind]} grew [\\d.]+ [KMG]B in \\S+ \\([\\d.]+ [KMG]B/min\\) over \\d+ full GCs; ${LIMIT_TEXT[kind]} reached in ~\\d+ (s|min|h|d) at this rate$`,
+        );
         assert.match(leak.reason, reason, r.context);
         // The time to the relevant limit: the heap's for heap, the (simulated) container's else.
         assert.ok(Number.isFinite(leak.estimatedTimeToLimitMs) && leak.estimatedTimeToLimitMs > 0, r.context);
@@ -128,7 +130,11 @@ test.describe('configure({ external, rss })', () => {
       [{ leak: { minSamples: 9 }, rss: { minSamples: 1 } }, RangeError, 'ERR_LEAKWATCH_OUT_OF_RANGE', /^rss\.minSamples/],
     ];
     for (const [options, type, code, message] of cases) {
-      assert.throws(() => leakwatch.configure(options), (err) => err instanceof type && err.code === code && message.test(err.message), JSON.stringify(options));
+      assert.throws(
+        () => leakwatch.configure(options),
+        (err) => err instanceof type && err.code === code && message.test(err.message),
+        JSON.stringify(options),
+      );
     }
     assert.deepEqual(leakwatch.options, before);
   });

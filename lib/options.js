@@ -64,8 +64,7 @@ function checkShape(options, schema, name) {
     else if (expected === 'object|boolean') ok = typeof value === 'boolean' || isPlainObject(value);
     else ok = typeof value === expected;
     if (!ok) {
-      const wanted =
-        { object: 'an object', 'object|false': 'an object or false', 'object|boolean': 'an object or a boolean' }[expected] ?? `a ${expected}`;
+      const wanted = { object: 'an object', 'object|false': 'an object or false', 'object|boolean': 'an object or a boolean' }[expected] ?? `a ${expected}`;
       throw invalidType(`${name}.${key}`, wanted, value);
     }
   }

@@ -111,7 +111,8 @@ function register(options) {
       unit: 'By/s',
     }),
     leakSuspected: meter.createObservableGauge(METRIC_NAMES.leakSuspected, {
-      description: "1 from a leakwatch leak report of this kind (heap, external, rss) until its episode ends (leakEnd: leakwatch.leakStates[kind] is 'leaking'), else 0.",
+      description:
+        "1 from a leakwatch leak report of this kind (heap, external, rss) until its episode ends (leakEnd: leakwatch.leakStates[kind] is 'leaking'), else 0.",
       unit: '1',
     }),
   };
