@@ -119,7 +119,7 @@ pub fn limit_for_input(memory_limit: Option<f64>, rss: Option<f64>, input: f64) 
 /// pages of `page_size` bytes); `None` when it does not read as that.
 pub fn statm_resident_bytes(statm: &str, page_size: f64) -> Option<f64> {
     let pages: u64 = statm.split_ascii_whitespace().nth(1)?.parse().ok()?;
-    (page_size > 0.0).then(|| pages as f64 * page_size)
+    (page_size > 0.0).then_some(pages as f64 * page_size)
 }
 
 #[cfg(test)]
