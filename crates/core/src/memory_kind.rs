@@ -98,11 +98,11 @@ impl MemoryKind {
 
 /// The rss detector's input: resident memory that is neither the V8 heap's pages
 /// (`total_physical_size`) nor external memory. A heap leak then moves only the heap, a Buffer
-/// leak only external memory, and each pages once, as its own kind. Not clamped at 0: an
-/// ArrayBuffer V8 counts in full whose pages were never touched makes it negative, and
-/// clamping would hide native growth until that gap is filled.
+/// leak only external memory, and each pages once, as its own kind. At least 0 (the detector
+/// takes sizes): an ArrayBuffer V8 counts in full whose pages were never touched can make the
+/// difference negative.
 pub fn native_residual(rss: f64, total_physical_size: f64, external_memory: f64) -> f64 {
-    rss - total_physical_size - external_memory
+    (rss - total_physical_size - external_memory).max(0.0)
 }
 
 /// The value of one kind's input at which the process reaches `memory_limit`, when the rest
@@ -110,7 +110,10 @@ pub fn native_residual(rss: f64, total_physical_size: f64, external_memory: f64)
 /// What the time to the container's limit of an external or rss report is measured against.
 pub fn limit_for_input(memory_limit: Option<f64>, rss: Option<f64>, input: f64) -> Option<f64> {
     match (memory_limit, rss) {
-        (Some(limit), Some(rss)) if limit > 0.0 && rss > 0.0 => Some(limit - (rss - input)),
+        // At least 0: the rest of RSS may already be past the limit (no headroom left).
+        (Some(limit), Some(rss)) if limit > 0.0 && rss > 0.0 => {
+            Some((limit - (rss - input)).max(0.0))
+        }
         _ => None,
     }
 }
@@ -169,8 +172,8 @@ mod tests {
         assert_eq!(native_residual(300.0, 100.0, 50.0), 150.0);
         // A heap leak raises RSS and the heap's pages alike: the residual stays.
         assert_eq!(native_residual(400.0, 200.0, 50.0), 150.0);
-        // Untouched ArrayBuffer pages: negative, not clamped.
-        assert_eq!(native_residual(100.0, 80.0, 50.0), -30.0);
+        // Untouched ArrayBuffer pages: never below 0.
+        assert_eq!(native_residual(100.0, 80.0, 50.0), 0.0);
     }
 
     #[test]
@@ -183,6 +186,11 @@ mod tests {
         assert_eq!(limit_for_input(None, Some(600.0), 200.0), None);
         assert_eq!(limit_for_input(Some(1000.0), None, 200.0), None);
         assert_eq!(limit_for_input(Some(0.0), Some(600.0), 200.0), None);
+        // The rest of RSS already past the limit: no headroom, and a valid detector limit.
+        assert_eq!(
+            limit_for_input(Some(1000.0), Some(1500.0), 200.0),
+            Some(0.0)
+        );
     }
 
     #[test]
