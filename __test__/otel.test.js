@@ -35,6 +35,13 @@ function sdk() {
   };
 }
 
+/** The value of the data point of `metric` whose leakwatch.memory.kind is `kind`. */
+const ofKind = (metric, kind) => {
+  const points = metric.dataPoints.filter((p) => p.attributes['leakwatch.memory.kind'] === kind);
+  assert.equal(points.length, 1, `${metric.descriptor.name}{${kind}}: ${JSON.stringify(metric.dataPoints)}`);
+  return points[0].value;
+};
+
 const single = (metric) => {
   assert.equal(metric.dataPoints.length, 1, `${metric.descriptor.name}: ${JSON.stringify(metric.dataPoints)}`);
   return metric.dataPoints[0].value;
@@ -89,7 +96,11 @@ test('register() records v8js.gc.duration and the post-GC v8js.memory.heap.* per
 
   assert.equal(single(got.get('leakwatch.heap.used_after_gc')), s.usedHeapSize);
   assert.equal(got.get('leakwatch.heap.used_after_gc').descriptor.unit, 'By');
-  assert.equal(single(got.get('leakwatch.leak.suspected')), 0);
+  for (const kind of ['heap', 'external', 'rss']) assert.equal(ofKind(got.get('leakwatch.leak.suspected'), kind), 0, kind);
+  assert.equal(single(got.get('leakwatch.external_memory.after_gc')), s.externalMemory);
+  const rss = single(got.get('leakwatch.rss.after_gc'));
+  assert.ok(rss > s.usedHeapSize && rss < 2 * process.memoryUsage.rss(), `${rss}`);
+  assert.equal(got.get('leakwatch.rss.after_gc').descriptor.unit, 'By');
   assert.equal(single(got.get('leakwatch.heap.growth_rate')), 0);
   assert.equal(got.get('leakwatch.heap.growth_rate').descriptor.unit, 'By/s');
   // A counter that has not counted yet has no data point in the SDK.
@@ -106,9 +117,9 @@ test('a real leak that stops: leakwatch.leak.reports counts, leakwatch.leak.susp
 
   const { report, end } = await provokeLeakThatEnds(leakwatch, async (report) => {
     const got = await otel.collect();
-    assert.equal(single(got.get('leakwatch.leak.reports')), 1);
+    assert.equal(ofKind(got.get('leakwatch.leak.reports'), 'heap'), 1);
     assert.equal(got.get('leakwatch.leak.reports').isMonotonic, true);
-    assert.equal(single(got.get('leakwatch.leak.suspected')), 1, 'a leak report stands');
+    assert.equal(ofKind(got.get('leakwatch.leak.suspected'), 'heap'), 1, 'a leak report stands');
     const rate = single(got.get('leakwatch.heap.growth_rate'));
     assert.ok(rate > 0 && Math.abs(rate - report.growthRateBytesPerMinute / 60) <= 1e-6 * rate, `${rate} B/s vs ${report.reason}`);
     assert.ok(single(got.get('leakwatch.heap.used_after_gc')) >= report.endUsedHeapSize);
@@ -119,9 +130,9 @@ test('a real leak that stops: leakwatch.leak.reports counts, leakwatch.leak.susp
   assert.ok(report, 'the detector reported the leak');
   assert.ok(end, 'the episode ended once the heap stopped growing');
   const got = await otel.collect();
-  assert.equal(single(got.get('leakwatch.leak.suspected')), 0, 'the episode is over');
+  assert.equal(ofKind(got.get('leakwatch.leak.suspected'), 'heap'), 0, 'the episode is over');
   assert.equal(single(got.get('leakwatch.heap.growth_rate')), 0);
-  assert.ok(single(got.get('leakwatch.leak.reports')) >= 1);
+  assert.ok(ofKind(got.get('leakwatch.leak.reports'), 'heap') >= 1);
 });
 
 test('register() twice on one meter throws ERR_LEAKWATCH_ALREADY_REGISTERED; unregister() stops recording', async (t) => {
@@ -167,7 +178,7 @@ test('without a provider, register() uses the global MeterProvider', async (t) =
   const unregister = register({ heapSpaces: false });
   t.after(unregister);
   const got = await otel.collect();
-  assert.equal(single(got.get('leakwatch.leak.suspected')), 0);
+  assert.equal(ofKind(got.get('leakwatch.leak.suspected'), 'heap'), 0);
 });
 
 test('bad options throw before anything is registered', () => {
@@ -181,10 +192,12 @@ test('bad options throw before anything is registered', () => {
 
 test('the instrument names are the documented ones', () => {
   assert.deepEqual(Object.values(METRIC_NAMES).sort(), [
+    'leakwatch.external_memory.after_gc',
     'leakwatch.heap.growth_rate',
     'leakwatch.heap.used_after_gc',
     'leakwatch.leak.reports',
     'leakwatch.leak.suspected',
+    'leakwatch.rss.after_gc',
     'v8js.gc.duration',
     'v8js.memory.heap.space.available_size',
     'v8js.memory.heap.space.physical_size',

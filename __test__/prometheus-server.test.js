@@ -157,7 +157,7 @@ scrape_configs:
   };
   assert.equal(await last('up{job="leaky"}', 'max_over_time'), 1, 'the target was up');
   assert.ok((await last('nodejs_heap_used_after_gc_bytes{job="leaky"}')) > 1e6, 'the post-GC heap series is there');
-  assert.ok((await last('nodejs_leak_reports_total{job="leaky"}')) >= 1, 'the leak report was counted');
+  assert.ok((await last('nodejs_leak_reports_total{job="leaky",kind="heap"}')) >= 1, 'the leak report was counted');
 
   // Every dashboard query is valid PromQL (the server parses it: 'success') and has data once
   // a few scrapes are in (a rate needs two samples in its window).

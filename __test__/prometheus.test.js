@@ -44,9 +44,9 @@ test('register() exports post-GC heap, leak state and major GC pauses next to co
   assert.equal(sample(text, METRIC_NAMES.heapUsedAfterGc), s.usedHeapSize);
   assert.equal(sample(text, METRIC_NAMES.heapTotalAfterGc), s.totalHeapSize);
   assert.ok(s.usedHeapSize > 1e6 && s.totalHeapSize >= s.usedHeapSize, JSON.stringify(s));
-  assert.equal(sample(text, METRIC_NAMES.leakSuspected), 0);
+  assert.equal(sample(text, METRIC_NAMES.leakSuspected, 'kind="heap"'), 0);
   assert.equal(sample(text, METRIC_NAMES.heapGrowthRate), 0);
-  assert.equal(sample(text, METRIC_NAMES.leakReports), 0);
+  assert.equal(sample(text, METRIC_NAMES.leakReports, 'kind="heap"'), 0);
   const pauses = sample(text, `${METRIC_NAMES.gcPause}_count`, 'kind="major"');
   assert.ok(pauses >= 1, text);
   const pauseSum = sample(text, `${METRIC_NAMES.gcPause}_sum`, 'kind="major"');
@@ -69,19 +69,28 @@ test('a real leak that stops: nodejs_leak_suspected and the growth rate from lea
   const { report, end } = await provokeLeakThatEnds(leakwatch, async (report) => {
     const text = await registry.metrics();
     assertValidExposition(text);
-    assert.equal(sample(text, METRIC_NAMES.leakReports), 1);
-    assert.equal(sample(text, METRIC_NAMES.leakSuspected), 1, 'a leak report stands');
+    assert.equal(sample(text, METRIC_NAMES.leakReports, 'kind="heap"'), 1);
+    assert.equal(sample(text, METRIC_NAMES.leakSuspected, 'kind="heap"'), 1, 'a leak report stands');
     const rate = sample(text, METRIC_NAMES.heapGrowthRate);
     assert.ok(rate > 0);
     assert.ok(Math.abs(rate - report.growthRateBytesPerMinute / 60) <= 1e-6 * rate, `${rate} B/s vs ${report.reason}`);
     assert.ok(sample(text, METRIC_NAMES.heapUsedAfterGc) >= report.endUsedHeapSize);
+    // A heap leak is a heap report only: the other kinds' series are there, at 0.
+    for (const kind of ['external', 'rss']) {
+      assert.equal(sample(text, METRIC_NAMES.leakSuspected, `kind="${kind}"`), 0, kind);
+      assert.equal(sample(text, METRIC_NAMES.leakReports, `kind="${kind}"`), 0, kind);
+    }
+    // The floors outside the heap, after the same full GCs.
+    assert.ok(sample(text, METRIC_NAMES.externalMemoryAfterGc) > 0);
+    const rss = sample(text, METRIC_NAMES.rssAfterGc);
+    assert.ok(rss > sample(text, METRIC_NAMES.heapUsedAfterGc) && rss < 2 * process.memoryUsage.rss(), `${rss}`);
   });
   assert.ok(report, 'the detector reported the leak');
   assert.ok(end, 'the episode ended once the heap stopped growing');
   const text = await registry.metrics();
-  assert.equal(sample(text, METRIC_NAMES.leakSuspected), 0, 'the episode is over');
+  assert.equal(sample(text, METRIC_NAMES.leakSuspected, 'kind="heap"'), 0, 'the episode is over');
   assert.equal(sample(text, METRIC_NAMES.heapGrowthRate), 0);
-  assert.ok(sample(text, METRIC_NAMES.leakReports) >= 1, 'the counter keeps counting');
+  assert.ok(sample(text, METRIC_NAMES.leakReports, 'kind="heap"') >= 1, 'the counter keeps counting');
 });
 
 test('minor GCs are observed as kind="minor" with includeMinorGc', async (t) => {

@@ -133,6 +133,14 @@ declare class Leakwatch extends EventEmitter {
    */
   get leakState(): leakwatch.LeakState;
 
+  /**
+   * Every memory kind's episode state, as its own detector decided it at the latest delivered
+   * full GC: `heap` is {@link Leakwatch.leakState}; `external` and `rss` are `'none'` while
+   * their detector is off ({@link LeakwatchOptions.external}, {@link LeakwatchOptions.rss}).
+   * `'leaking'` from a `leak` report of that {@link LeakReport.kind} to its `leakEnd`.
+   */
+  get leakStates(): leakwatch.LeakStates;
+
   /** `leakState !== 'none'`: a growth episode is suspected or a leak report stands. */
   get suspected(): boolean;
 
@@ -523,6 +531,10 @@ declare namespace leakwatch {
     droppedEvents: number;
     /** Statistics per heap space. Present only with {@link LeakwatchOptions.heapSpaces}. */
     heapSpaces?: HeapSpaceStats[];
+    /** The process's resident set size, bytes, read as this full GC's batch was taken (outside
+     * the GC pause, in the same turn of the event loop). Present on full GCs while the `rss`
+     * detector is on or a memory limit is known (Linux only), absent otherwise. */
+    rss?: number;
   }
 
   /**
@@ -534,6 +546,12 @@ declare namespace leakwatch {
    * in the time base of the samples given.
    */
   interface LeakReport {
+    /**
+     * What grew, each watched by its own detector after full GCs (see {@link MemoryKind}).
+     * For `'external'` and `'rss'`, `startUsedHeapSize`, `endUsedHeapSize`, `baselineBytes` and
+     * `growthBytes` are of that memory, not of the heap.
+     */
+    kind: MemoryKind;
     /** When the sample that raised the alert was taken, ms (epoch ms from the live monitor). */
     timestamp: number;
     /** Estimated start of the growth episode, ms (same time base as `timestamp`). */
@@ -571,6 +589,14 @@ declare namespace leakwatch {
      * `heapSizeLimit`). An estimate: V8 aborts somewhat before the floor reaches the limit.
      */
     estimatedTimeToLimitMs: number | null;
+    /**
+     * The limit {@link LeakReport.estimatedTimeToLimitMs} is against, bytes: for `'heap'` the
+     * heap's (as above); for `'external'` and `'rss'` the process's memory limit
+     * (`process.constrainedMemory()`: the container's cgroup limit), the time being until the
+     * process's RSS reaches it if the rest of its memory stays as it is. `null` when unknown:
+     * no such limit (then `estimatedTimeToLimitMs` is `null` too).
+     */
+    limitBytes: number | null;
     /**
      * With {@link LeakwatchOptions.diffOnLeak}: what grew most between the start of the
      * suspected episode (or the previous alert of the episode) and this alert, by constructor
@@ -790,6 +816,29 @@ declare namespace leakwatch {
      * V8's sampling heap profiler runs from when an episode is suspected until it ends (or
      * monitoring stops, or this is turned off). `true` for the defaults; default `false`. */
     allocationSites?: boolean | AllocationSitesOptions;
+    /**
+     * The detector of external memory (`externalMemory` after full GCs: Buffers, ArrayBuffers,
+     * WASM memory, zlib's buffers): its options, merged over its current ones (or over its
+     * defaults when it was off); `true` for its defaults, `false` to turn it off. On by
+     * default, with larger floors than the heap's (Buffers come and go in large pieces):
+     * `minGrowthBytes` `33_554_432` (32 MiB), `minGrowthPercent` `10`, `minDurationMs` `60_000`,
+     * the rest as {@link DetectorOptions}. Its reports have `kind: 'external'`. Giving this
+     * restarts that detector only.
+     */
+    external?: DetectorOptions | boolean;
+    /**
+     * The detector of native memory outside the V8 heap and external memory (RSS less the
+     * heap's resident pages, `totalPhysicalSize`, and `externalMemory`, after full GCs: a heap
+     * leak is then a `'heap'` report only, a Buffer leak an `'external'` one). Options as for
+     * {@link LeakwatchOptions.external}. Off by default: RSS costs a read of
+     * `/proc/self/statm` per batch with a full GC (Linux only: elsewhere `rss` is a TypeError
+     * `ERR_LEAKWATCH_INVALID_VALUE`), and it is noisy and sticky (allocators keep what a burst
+     * took), so its defaults are the most demanding: `minGrowthBytes` `67_108_864` (64 MiB),
+     * `minGrowthPercent` `10`, `minSamples` `24`, `minDurationMs` `300_000` (5 min); it never
+     * reports on the few-GCs or heap-limit shortcuts, and needs growth in every third of the
+     * episode (a step the allocator keeps grows in one). Its reports have `kind: 'rss'`.
+     */
+    rss?: DetectorOptions | boolean;
   }
 
   /** Options of {@link Leakwatch.writeSnapshot}. */
@@ -823,6 +872,25 @@ declare namespace leakwatch {
     snapshot: Required<SnapshotOptions> | false;
     /** Allocation-site settings (defaults filled in), or `false`. */
     allocationSites: Required<AllocationSitesOptions> | false;
+    /** The external-memory detector's options, or `false` when it is off. */
+    external: Required<DetectorOptions> | false;
+    /** The rss detector's options, or `false` when it is off (the default). */
+    rss: Required<DetectorOptions> | false;
+  }
+
+  /**
+   * What a `leak` report says grew ({@link LeakReport.kind}): `'heap'` (the V8 heap's
+   * `usedHeapSize` after full GCs), `'external'` (`externalMemory`: Buffers, ArrayBuffers,
+   * WASM memory, zlib) or `'rss'` (resident memory that is neither: native allocations of
+   * addons, ICU, malloc growth).
+   */
+  type MemoryKind = 'heap' | 'external' | 'rss';
+
+  /** {@link Leakwatch.leakStates}: each memory kind's {@link LeakState}. */
+  interface LeakStates {
+    heap: LeakState;
+    external: LeakState;
+    rss: LeakState;
   }
 
   /** The events of {@link Leakwatch} and their listener arguments. */
@@ -846,6 +914,8 @@ declare namespace leakwatch {
    * base of the samples given.
    */
   interface LeakEnd {
+    /** The {@link LeakReport.kind} of the episode's reports. */
+    kind: MemoryKind;
     /** When the sample that ended the episode was taken, ms. */
     timestamp: number;
     /** The episode's estimated start (its first report's `startTimestamp`), ms. */

@@ -5,14 +5,15 @@
 
 const { EventEmitter } = require('node:events');
 const binding = require('./binding');
-const { error } = require('./errors');
+const { error, typeError } = require('./errors');
 const { GcProfilerSource } = require('./gc-profiler-source');
 const { HeapDiff } = require('./heap-diff');
 const { LeakDetector } = require('./leak-detector');
-const { MONITOR_OPTIONS, checkShape, detectorOptions, snapshot, withPrefix } = require('./options');
+const { MONITOR_OPTIONS, OUTSIDE_HEAP_KINDS, checkShape, detectorOptions, snapshot, withPrefix } = require('./options');
 const evidence = require('./evidence');
 const allocationSites = require('./allocation-sites');
 const { oldGenerationLimit } = require('./old-generation-limit');
+const { memoryLimit } = require('./memory-limit');
 
 const MONITORED = ['stats', 'leak', 'leakEnd'];
 const { native } = binding;
@@ -29,6 +30,8 @@ function warnDegraded() {
 
 class Leakwatch extends EventEmitter {
   #leak = native.mode === 'unavailable' ? null : binding.detectorDefaults();
+  // The detectors outside the V8 heap: their options, or null when off (see configure()).
+  #kinds = Object.fromEntries(OUTSIDE_HEAP_KINDS.map((k) => [k, native.mode === 'unavailable' ? null : binding.monitorKindDetector(k)]));
   #running = false;
   #warned = false;
   // The GC source without the native V8 layer; null with it (the shim's GC hook feeds the core).
@@ -55,6 +58,8 @@ class Leakwatch extends EventEmitter {
     created = true;
     // What "time to the heap limit" is measured against (see lib/old-generation-limit.js).
     if (native.mode !== 'unavailable') binding.monitorSetOldGenerationLimit(oldGenerationLimit());
+    // ... and for external and rss reports: the container's (lib/memory-limit.js).
+    if (native.mode !== 'unavailable') binding.monitorSetMemoryLimit(memoryLimit());
     // Usable detached, as in `const { gc, configure } = require('leakwatch')`.
     this.configure = this.configure.bind(this);
     this.gc = this.gc.bind(this);
@@ -124,6 +129,7 @@ class Leakwatch extends EventEmitter {
         'leakwatch.configure options.allocationSites',
       );
     }
+    const kinds = this.#kindOptions(options);
     let leak = this.#leak;
     if (options.leak !== undefined) {
       const given = detectorOptions(options.leak, 'leakwatch.configure options.leak');
@@ -135,6 +141,7 @@ class Leakwatch extends EventEmitter {
     }
     // Held once, by the native monitor (absent fields stay as they are).
     binding.monitorConfigure({ includeMinorGc: options.includeMinorGc, heapSpaces: options.heapSpaces });
+    for (const [kind, given] of Object.entries(kinds)) this.#kinds[kind] = binding.monitorSetKindDetector(kind, given);
     this.#leak = leak;
     this.#evidence = next;
     // A new detector starts over, and so does its episode.
@@ -142,6 +149,33 @@ class Leakwatch extends EventEmitter {
     if (!next.allocationSites || options.leak !== undefined) this.#sites.stop();
     this.#sync();
     return this.options;
+  }
+
+  // `external`/`rss` of configure(), checked in full before anything changes: kind → the
+  // detector options to set (merged over the current ones, or the kind's defaults), or null.
+  #kindOptions(options) {
+    const out = {};
+    for (const kind of OUTSIDE_HEAP_KINDS) {
+      const value = options[kind];
+      if (value === undefined) continue;
+      if (value === false) {
+        out[kind] = null;
+        continue;
+      }
+      if (kind === 'rss' && !binding.rssAvailable()) {
+        throw typeError(`leakwatch.configure options.rss: RSS is read on Linux only, not on ${process.platform}`, 'ERR_LEAKWATCH_INVALID_VALUE');
+      }
+      const given = value === true ? {} : detectorOptions(value, `leakwatch.configure options.${kind}`);
+      const merged = { ...(value === true ? binding.detectorDefaultsFor(kind) : (this.#kinds[kind] ?? binding.detectorDefaultsFor(kind))), ...given };
+      try {
+        // Ranges are checked once, in Rust: by a detector made for it and dropped.
+        new binding.NativeLeakDetector(merged);
+      } catch (err) {
+        throw withPrefix(err, `${kind}.`);
+      }
+      out[kind] = merged;
+    }
+    return out;
   }
 
   /** The effective options. */
@@ -158,6 +192,8 @@ class Leakwatch extends EventEmitter {
       snapshot: snap && { ...snap },
       allocationSites: sites && { ...sites },
       leak: { ...this.#leak },
+      external: this.#kinds.external ? { ...this.#kinds.external } : false,
+      rss: this.#kinds.rss ? { ...this.#kinds.rss } : false,
     };
   }
 
@@ -228,6 +264,12 @@ class Leakwatch extends EventEmitter {
     return native.mode === 'unavailable' ? 'none' : binding.monitorLeakState();
   }
 
+  /** Every kind's episode state, `{ heap, external, rss }` (`heap` is {@link leakState});
+   * 'none' for a kind that is off. */
+  get leakStates() {
+    return native.mode === 'unavailable' ? { heap: 'none', external: 'none', rss: 'none' } : binding.monitorLeakStates();
+  }
+
   /** `leakState !== 'none'`. */
   get suspected() {
     return this.leakState !== 'none';
@@ -271,20 +313,27 @@ class Leakwatch extends EventEmitter {
     if (diffOnLeak && leaks.length === 0) this.#diff.suspicion(suspected, diffMaxHeapBytes, snapshotBudgetMs, diffMinIntervalMs);
     const sites = this.#evidence.allocationSites;
     this.#sites.follow(suspected, sites);
-    let end = 0;
+    const pendingEnds = [...ends];
     for (const l of leaks) {
-      // In episode order: an episode's end before a later episode's reports.
-      while (end < ends.length && ends[end].episode < l.episode) this.#emitSafely('leakEnd', ends[end++]);
-      if (diffOnLeak) Object.assign(l, this.#diff.onLeak(diffMaxHeapBytes));
-      if (snap) Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize, snapshotBudgetMs));
-      if (sites) {
-        Object.assign(l, this.#sites.onLeak(sites));
-        const culprit = allocationSites.culprit(l);
-        if (culprit !== undefined) l.culprit = culprit;
+      // In episode order, per kind: an episode's end before a later episode's reports.
+      for (let i = 0; i < pendingEnds.length; ) {
+        if (pendingEnds[i].kind === l.kind && pendingEnds[i].episode < l.episode) this.#emitSafely('leakEnd', pendingEnds.splice(i, 1)[0]);
+        else i++;
+      }
+      // The evidence is of the V8 heap, armed by the heap's state: heap reports only (V8's
+      // sampler, too, sees only allocations on the V8 heap).
+      if (l.kind === 'heap') {
+        if (diffOnLeak) Object.assign(l, this.#diff.onLeak(diffMaxHeapBytes));
+        if (snap) Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize, snapshotBudgetMs));
+        if (sites) {
+          Object.assign(l, this.#sites.onLeak(sites));
+          const culprit = allocationSites.culprit(l);
+          if (culprit !== undefined) l.culprit = culprit;
+        }
       }
       this.#emitSafely('leak', l);
     }
-    while (end < ends.length) this.#emitSafely('leakEnd', ends[end++]);
+    for (const e of pendingEnds) this.#emitSafely('leakEnd', e);
     if (!suspected) this.#diff.quiet(diffMinIntervalMs);
     if (!suspected) this.#sites.stop();
   }

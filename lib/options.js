@@ -25,7 +25,9 @@ const MONITOR_OPTIONS = {
   diffMinIntervalMs: 'number',
   snapshotBudgetMs: 'number',
   snapshot: 'object|false',
-  allocationSites: 'boolean|object',
+  allocationSites: 'object|boolean',
+  external: 'object|boolean',
+  rss: 'object|boolean',
 };
 
 // `allocationSites: { ... }` of configure(); ranges checked in lib/allocation-sites.js.
@@ -34,6 +36,10 @@ const ALLOCATION_SITES_OPTIONS = {
   stackDepth: 'number',
   top: 'number',
 };
+
+/** The memory kinds watched outside the V8 heap, each its own detector (`configure({ external,
+ * rss })`: detector options, `true` for the kind's defaults, `false` for off). */
+const OUTSIDE_HEAP_KINDS = ['external', 'rss'];
 
 // `snapshot: { ... }` of configure(); checked in lib/evidence.js (it needs the file system).
 const SNAPSHOT_OPTIONS = {
@@ -63,10 +69,10 @@ function checkShape(options, schema, name) {
     let ok;
     if (expected === 'object') ok = isPlainObject(value);
     else if (expected === 'object|false') ok = value === false || isPlainObject(value);
-    else if (expected === 'boolean|object') ok = typeof value === 'boolean' || isPlainObject(value);
+    else if (expected === 'object|boolean') ok = typeof value === 'boolean' || isPlainObject(value);
     else ok = typeof value === expected;
     if (!ok) {
-      const wanted = { object: 'an object', 'object|false': 'an object or false', 'boolean|object': 'a boolean or an object' }[expected] ?? `a ${expected}`;
+      const wanted = { object: 'an object', 'object|false': 'an object or false', 'object|boolean': 'an object or a boolean' }[expected] ?? `a ${expected}`;
       throw invalidType(`${name}.${key}`, wanted, value);
     }
   }
@@ -106,6 +112,7 @@ module.exports = {
   ALLOCATION_SITES_OPTIONS,
   DETECTOR_OPTIONS,
   MONITOR_OPTIONS,
+  OUTSIDE_HEAP_KINDS,
   SNAPSHOT_OPTIONS,
   checkNumber,
   checkShape,

@@ -112,6 +112,26 @@ const badState: leakwatch.LeakState = 'alerted';
 // @ts-expect-error leakState is read-only
 leakwatch.leakState = 'none';
 
+// Leaks outside the V8 heap: one detector per memory kind.
+const states: leakwatch.LeakStates = leakwatch.leakStates;
+const rssState: leakwatch.LeakState = states.rss;
+const kinds: leakwatch.MemoryKind[] = ['heap', 'external', 'rss'];
+// @ts-expect-error the kinds are a closed union
+const badKind: leakwatch.MemoryKind = 'stack';
+leakwatch.configure({ external: { minGrowthBytes: 64 * 1024 * 1024 }, rss: true });
+leakwatch.configure({ external: false, rss: { minSamples: 32 } });
+// @ts-expect-error a kind takes detector options or a boolean
+leakwatch.configure({ rss: 'on' });
+const externalOptions: Required<leakwatch.DetectorOptions> | false = leakwatch.options.external;
+const rssOptions: Required<leakwatch.DetectorOptions> | false = leakwatch.options.rss;
+leakwatch.on('leak', (r) => {
+  const kind: leakwatch.MemoryKind = r.kind;
+  const limit: number | null = r.limitBytes;
+  return [kind, limit, rssState, kinds, externalOptions, rssOptions];
+});
+leakwatch.on('leakEnd', (e) => e.kind === 'external');
+leakwatch.on('stats', (s) => (s.rss === undefined ? 0 : s.rss));
+
 // Where the native layer runs (the loader's decision).
 const native: leakwatch.NativeStatus = leakwatch.native;
 const mode: 'v8' | 'gc-profiler' | 'unavailable' = native.mode;

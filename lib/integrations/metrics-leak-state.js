@@ -2,9 +2,9 @@
 // What the metrics integrations (leakwatch/prometheus, leakwatch/otel) share: the GC kind names
 // of the ecosystem, and whether a leak report stands.
 //
-// The detector in Rust decides what a leak is and when its episode is over: `leakState` is
-// 'leaking' from a `leak` report until `leakEnd`. The gauges read that; this only remembers the
-// latest report's rate.
+// The detectors in Rust (one per memory kind: heap, external, rss) decide what a leak is and
+// when its episode is over: `leakStates[kind]` is 'leaking' from a `leak` report of that kind
+// until its `leakEnd`. The gauges read that; this only remembers the latest heap report's rate.
 
 const leakwatch = require('../index.js');
 const { error } = require('../errors');
@@ -19,15 +19,23 @@ const GC_KIND = {
   'process-weak-callbacks': 'weakcb',
 };
 
+/** The memory kinds of `leak` reports (`LeakReport.kind`), the label values of the gauges. */
+const MEMORY_KINDS = ['heap', 'external', 'rss'];
+
 class LeakState {
   #last = null;
 
-  /** JS thread, from a `leak` listener. */
+  /** JS thread, from a `leak` listener: the heap's rate is the one the growth-rate gauge shows. */
   record(report) {
-    this.#last = report;
+    if (report.kind === 'heap') this.#last = report;
   }
 
-  /** The latest report, or null. */
+  /** True while a leak report of `kind` stands (`leakwatch.leakStates[kind]` is 'leaking'). */
+  leaking(kind) {
+    return leakwatch.leakStates[kind] === 'leaking';
+  }
+
+  /** The latest heap report, or null. */
   get last() {
     return this.#last;
   }
@@ -55,4 +63,10 @@ function requirePeer(name, entry) {
   }
 }
 
-module.exports = { GC_KIND, LeakState, requirePeer };
+/** The process's RSS after a full GC: the one the native monitor read for its batch when it
+ * read one (`stats.rss`), else read now (Node's own, a few µs, right after the delivery). */
+function rssAfterGc(stats) {
+  return stats.rss ?? process.memoryUsage.rss();
+}
+
+module.exports = { GC_KIND, LeakState, MEMORY_KINDS, requirePeer, rssAfterGc };

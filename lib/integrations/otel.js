@@ -6,7 +6,7 @@
 
 const leakwatch = require('../index.js');
 const { version } = require('../../package.json');
-const { GC_KIND, LeakState, requirePeer } = require('./metrics-leak-state');
+const { GC_KIND, LeakState, MEMORY_KINDS, requirePeer, rssAfterGc } = require('./metrics-leak-state');
 const { error, typeError } = require('../errors');
 const { checkShape, snapshot } = require('../options');
 
@@ -21,12 +21,16 @@ const METRIC_NAMES = Object.freeze({
   heapSpacePhysical: 'v8js.memory.heap.space.physical_size',
   heapUsedAfterGc: 'leakwatch.heap.used_after_gc',
   heapGrowthRate: 'leakwatch.heap.growth_rate',
+  externalMemoryAfterGc: 'leakwatch.external_memory.after_gc',
+  rssAfterGc: 'leakwatch.rss.after_gc',
   leakSuspected: 'leakwatch.leak.suspected',
   leakReports: 'leakwatch.leak.reports',
 });
 
 const GC_TYPE = 'v8js.gc.type';
 const SPACE_NAME = 'v8js.heap.space.name';
+// The attribute of leakwatch.leak.* naming what grew: heap, external or rss (LeakReport.kind).
+const MEMORY_KIND = 'leakwatch.memory.kind';
 // The semantic conventions' advice for v8js.gc.duration.
 const GC_DURATION_BUCKETS = [0.01, 0.1, 1, 10];
 
@@ -78,6 +82,7 @@ function register(options) {
 
   const leaks = new LeakState();
   let lastFullGc = null;
+  let lastFullGcRss = 0;
 
   const gcDuration = meter.createHistogram(METRIC_NAMES.gcDuration, {
     description: 'Garbage collection duration (leakwatch: full GCs, and minor GCs with includeMinorGc).',
@@ -93,12 +98,21 @@ function register(options) {
       description: 'V8 heap used right after the latest full GC.',
       unit: 'By',
     }),
+    externalMemoryAfterGc: meter.createObservableGauge(METRIC_NAMES.externalMemoryAfterGc, {
+      description: 'V8 external memory (Buffers, ArrayBuffers, WASM memory) right after the latest full GC.',
+      unit: 'By',
+    }),
+    rssAfterGc: meter.createObservableGauge(METRIC_NAMES.rssAfterGc, {
+      description: 'Resident set size of the process right after the latest full GC.',
+      unit: 'By',
+    }),
     heapGrowthRate: meter.createObservableGauge(METRIC_NAMES.heapGrowthRate, {
       description: "Post-GC heap growth rate of the leak reported (the latest leak report's) while its episode lasts, else 0.",
       unit: 'By/s',
     }),
     leakSuspected: meter.createObservableGauge(METRIC_NAMES.leakSuspected, {
-      description: "1 from a leakwatch leak report until its episode ends (leakEnd: leakwatch.leakState is 'leaking'), else 0.",
+      description:
+        "1 from a leakwatch leak report of this kind (heap, external, rss) until its episode ends (leakEnd: leakwatch.leakStates[kind] is 'leaking'), else 0.",
       unit: '1',
     }),
   };
@@ -115,9 +129,11 @@ function register(options) {
   // JS thread, when a MetricReader collects.
   const observe = (result) => {
     result.observe(observables.heapGrowthRate, leaks.growthRateBytesPerSecond);
-    result.observe(observables.leakSuspected, leaks.suspected ? 1 : 0);
+    for (const kind of MEMORY_KINDS) result.observe(observables.leakSuspected, leaks.leaking(kind) ? 1 : 0, { [MEMORY_KIND]: kind });
     if (lastFullGc === null) return;
     result.observe(observables.heapUsedAfterGc, lastFullGc.usedHeapSize);
+    result.observe(observables.externalMemoryAfterGc, lastFullGc.externalMemory);
+    result.observe(observables.rssAfterGc, lastFullGcRss);
     if (!heapSpaces) return;
     for (const s of lastFullGc.heapSpaces ?? []) {
       const attributes = { [SPACE_NAME]: s.name };
@@ -133,12 +149,15 @@ function register(options) {
   // JS thread, after each delivered GC.
   const onStats = (s) => {
     gcDuration.record(s.pauseMs / 1000, { [GC_TYPE]: GC_KIND[s.gcType] ?? s.gcType });
-    if (s.gcType === 'mark-sweep-compact') lastFullGc = s;
+    if (s.gcType === 'mark-sweep-compact') {
+      lastFullGc = s;
+      lastFullGcRss = rssAfterGc(s);
+    }
   };
   // JS thread, on each leak report.
   const onLeak = (report) => {
     leaks.record(report);
-    leakReports.add(1);
+    leakReports.add(1, { [MEMORY_KIND]: report.kind });
   };
   leakwatch.on('stats', onStats);
   leakwatch.on('leak', onLeak);

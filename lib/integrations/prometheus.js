@@ -5,7 +5,7 @@
 // `nodejs_heap_size_used_bytes` is sampled at scrape time, these are read right after a GC.
 
 const leakwatch = require('../index.js');
-const { GC_KIND, LeakState, requirePeer } = require('./metrics-leak-state');
+const { GC_KIND, LeakState, MEMORY_KINDS, requirePeer, rssAfterGc } = require('./metrics-leak-state');
 const { error, invalidType, typeError } = require('../errors');
 const { checkShape, snapshot } = require('../options');
 
@@ -16,6 +16,8 @@ const METRIC_NAMES = Object.freeze({
   heapUsedAfterGc: 'nodejs_heap_used_after_gc_bytes',
   heapTotalAfterGc: 'nodejs_heap_total_after_gc_bytes',
   heapGrowthRate: 'nodejs_heap_growth_rate_bytes_per_second',
+  externalMemoryAfterGc: 'nodejs_external_memory_after_gc_bytes',
+  rssAfterGc: 'nodejs_rss_after_gc_bytes',
   leakSuspected: 'nodejs_leak_suspected',
   leakReports: 'nodejs_leak_reports_total',
   gcPause: 'nodejs_gc_pause_seconds',
@@ -90,19 +92,32 @@ function register(registry = client.register, options) {
       this.set(leaks.growthRateBytesPerSecond);
     },
   });
+  const externalMemory = new client.Gauge({
+    name: names.externalMemoryAfterGc,
+    help: 'V8 external memory (Buffers, ArrayBuffers, WASM memory) right after the latest full GC (leakwatch; 0 until the first full GC).',
+    registers,
+  });
+  const rss = new client.Gauge({
+    name: names.rssAfterGc,
+    help: 'Resident set size of the process right after the latest full GC (leakwatch; 0 until the first full GC).',
+    registers,
+  });
   new client.Gauge({
     name: names.leakSuspected,
-    help: "1 from a leakwatch leak report until its episode ends (leakEnd: leakwatch.leakState is 'leaking'), else 0.",
+    help: "1 from a leakwatch leak report of this kind (heap, external, rss) until its episode ends (leakEnd: leakwatch.leakStates[kind] is 'leaking'), else 0.",
+    labelNames: ['kind'],
     registers,
     collect() {
-      this.set(leaks.suspected ? 1 : 0);
+      for (const kind of MEMORY_KINDS) this.set({ kind }, leaks.leaking(kind) ? 1 : 0);
     },
   });
   const reports = new client.Counter({
     name: names.leakReports,
-    help: 'leakwatch leak reports (first alerts and re-alerts) since the process started.',
+    help: 'leakwatch leak reports (first alerts and re-alerts) since the process started, by kind (heap, external, rss).',
+    labelNames: ['kind'],
     registers,
   });
+  for (const kind of MEMORY_KINDS) reports.inc({ kind }, 0);
   const pauses = new client.Histogram({
     name: names.gcPause,
     help: 'GC pauses seen by leakwatch, by kind: major (full GCs), minor (scavenges, with includeMinorGc).',
@@ -118,12 +133,14 @@ function register(registry = client.register, options) {
     if (s.gcType === 'mark-sweep-compact') {
       heapUsed.set(s.usedHeapSize);
       heapTotal.set(s.totalHeapSize);
+      externalMemory.set(s.externalMemory);
+      rss.set(rssAfterGc(s));
     }
   };
   // JS thread, on each leak report.
   const onLeak = (report) => {
     leaks.record(report);
-    reports.inc();
+    reports.inc({ kind: report.kind });
   };
   leakwatch.on('stats', onStats);
   leakwatch.on('leak', onLeak);

@@ -60,6 +60,7 @@ use std::collections::VecDeque;
 
 use crate::error::Error;
 use crate::format::{format_bytes, format_duration, format_eta};
+use crate::memory_kind::MemoryKind;
 use crate::trend;
 
 /// Most samples kept (16 KiB): with a full GC every 2 s this still spans 34 minutes, enough for
@@ -221,8 +222,11 @@ pub struct LeakReport {
     /// ms until the post-GC floor reaches the heap limit at the current (Theil–Sen) rate;
     /// `None` when the limit is unknown or the floor is not rising.
     pub estimated_time_to_limit_ms: Option<f64>,
-    /// The heap limit the estimate is against (V8 `heap_size_limit`), when known.
+    /// The limit the estimate is against, when known: V8's `heap_size_limit` (or the old
+    /// generation's) for the heap, the process's memory limit for external and rss.
     pub heap_size_limit: Option<f64>,
+    /// What grew: the detector's kind.
+    pub kind: MemoryKind,
     /// Which rule raised it: "trend", "fast" or "limit" (see the module docs).
     pub rule: &'static str,
     pub reason: String,
@@ -283,6 +287,8 @@ pub struct EpisodeEnd {
     /// when the heap came back below it).
     pub growth_bytes: f64,
     pub end_used_heap_size: f64,
+    /// What had grown: the detector's kind.
+    pub kind: MemoryKind,
     pub reason: String,
 }
 
@@ -391,6 +397,8 @@ impl HighWater {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeakDetector {
     options: DetectorOptions,
+    /// What the samples measure: only the wording of reports and ends depends on it.
+    kind: MemoryKind,
     /// One-sided critical z for `options.confidence`.
     z_crit: f64,
     /// Critical z of the random-walk check: the episode's start is picked from the data (the
@@ -406,6 +414,8 @@ pub struct LeakDetector {
     seen: u64,
     /// V8's `heap_size_limit` at the latest sample that had one; 0 = unknown.
     heap_limit: f64,
+    /// The limit as reports name it (`heap_limit` unless `update_against` was given another).
+    limit_shown: f64,
     /// Highest held levels of samples that left the window.
     highs: HighWater,
     episode: u32,
@@ -437,6 +447,11 @@ pub struct LeakDetector {
 
 impl LeakDetector {
     pub fn new(options: DetectorOptions) -> Result<Self, Error> {
+        Self::for_kind(MemoryKind::Heap, options)
+    }
+
+    /// A detector of `kind` (its reports' `kind` and wording).
+    pub fn for_kind(kind: MemoryKind, options: DetectorOptions) -> Result<Self, Error> {
         options.validate()?;
         let z_crit = trend::normal_quantile(options.confidence);
         let z_drift_crit = trend::normal_quantile(1.0 - (1.0 - options.confidence) / 2.0);
@@ -446,6 +461,7 @@ impl LeakDetector {
         let highs = HighWater::new(options.window_ms);
         Ok(LeakDetector {
             options,
+            kind,
             z_crit,
             z_drift_crit,
             z_suspect,
@@ -453,6 +469,7 @@ impl LeakDetector {
             last_timestamp: None,
             seen: 0,
             heap_limit: 0.0,
+            limit_shown: 0.0,
             highs,
             episode: 0,
             repeat: 0,
@@ -474,6 +491,10 @@ impl LeakDetector {
 
     pub fn options(&self) -> &DetectorOptions {
         &self.options
+    }
+
+    pub fn kind(&self) -> MemoryKind {
+        self.kind
     }
 
     /// The episode's state after the latest sample (see [`LeakState`]).
@@ -503,6 +524,7 @@ impl LeakDetector {
         self.last_timestamp = None;
         self.seen = 0;
         self.heap_limit = 0.0;
+        self.limit_shown = 0.0;
         self.highs = HighWater::new(self.options.window_ms);
         self.episode = 0;
         self.repeat = 0;
@@ -543,10 +565,29 @@ impl LeakDetector {
         used_heap_size: f64,
         heap_size_limit: Option<f64>,
     ) -> Result<Option<LeakReport>, Error> {
+        self.update_against(
+            timestamp_ms,
+            used_heap_size,
+            heap_size_limit.map(|l| (l, l)),
+        )
+    }
+
+    /// [`Self::update_with_limit`] with a limit `(for_input, shown)`: the time to the limit is
+    /// how long until the input reaches `for_input`, and reports name `shown`. For external
+    /// and rss the input is only part of the process's memory: it reaches the container's
+    /// limit (`shown`) when the input reaches that limit less the rest of RSS
+    /// ([`crate::memory_kind::limit_for_input`]).
+    pub fn update_against(
+        &mut self,
+        timestamp_ms: f64,
+        used_heap_size: f64,
+        limit: Option<(f64, f64)>,
+    ) -> Result<Option<LeakReport>, Error> {
         check_number("timestamp", timestamp_ms)?;
         check_number("usedHeapSize", used_heap_size)?;
-        if let Some(limit) = heap_size_limit {
-            check_number("heapSizeLimit", limit)?;
+        if let Some((for_input, shown)) = limit {
+            check_number("heapSizeLimit", for_input)?;
+            check_number("heapSizeLimit", shown)?;
         }
         if let Some(last) = self.last_timestamp {
             if timestamp_ms < last {
@@ -558,8 +599,10 @@ impl LeakDetector {
         self.last_timestamp = Some(timestamp_ms);
         self.seen += 1;
         self.ended = None;
-        if let Some(limit) = heap_size_limit.filter(|&l| l > 0.0) {
-            self.heap_limit = limit;
+        if let Some((for_input, shown)) = limit.filter(|&(_, shown)| shown > 0.0) {
+            // The rest of RSS may already exceed the limit: the input's headroom is then 0.
+            self.heap_limit = for_input.max(f64::MIN_POSITIVE);
+            self.limit_shown = shown;
         }
         self.window.push_back((timestamp_ms, used_heap_size));
         while self.window.len() > MAX_SAMPLES
@@ -670,8 +713,9 @@ impl LeakDetector {
         let growth = floor - self.episode_baseline;
         let alerts = self.repeat + 1;
         let reason = format!(
-            "heap stopped growing: no growth trend over the last {} full GCs; episode {} ({} {}) \
+            "{} stopped growing: no growth trend over the last {} full GCs; episode {} ({} {}) \
              lasted {}, the floor is {} {} its baseline",
+            self.kind.subject(),
             self.options.min_samples,
             self.episode,
             alerts,
@@ -692,6 +736,7 @@ impl LeakDetector {
             baseline_bytes: self.episode_baseline,
             growth_bytes: growth,
             end_used_heap_size: end_used,
+            kind: self.kind,
             reason,
         }
     }
@@ -724,7 +769,8 @@ impl LeakDetector {
         let rate = ev.slope * 60_000.0;
         let ttl = self.time_to_limit(ev.fitted_now, ev.slope);
         let mut reason = format!(
-            "heap grew {} in {} ({}/min) over {} full GCs",
+            "{} grew {} in {} ({}/min) over {} full GCs",
+            self.kind.subject(),
             format_bytes(ev.growth),
             format_duration(ev.span_ms),
             format_bytes(rate),
@@ -732,8 +778,9 @@ impl LeakDetector {
         );
         if let Some(ttl) = ttl {
             reason.push_str(&format!(
-                "; heap limit ({}) reached in {} at this rate",
-                format_bytes(self.heap_limit),
+                "; {} ({}) reached in {} at this rate",
+                self.kind.limit_name(),
+                format_bytes(self.limit_shown),
                 format_eta(ttl)
             ));
         }
@@ -751,7 +798,8 @@ impl LeakDetector {
             episode: self.episode,
             repeat: self.repeat,
             estimated_time_to_limit_ms: ttl,
-            heap_size_limit: (self.heap_limit > 0.0).then_some(self.heap_limit),
+            heap_size_limit: (self.limit_shown > 0.0).then_some(self.limit_shown),
+            kind: self.kind,
             rule: ev.rule.unwrap_or("trend"),
             reason,
         }
@@ -878,7 +926,7 @@ impl LeakDetector {
         // 1. onset.
         let k = episode_onset(&sc.t, &sc.y, &mut sc.floor);
         // The few-GCs rule.
-        let fast = self.fast_rule();
+        let fast = !self.kind.sticky() && self.fast_rule();
         if sc.t.len() - k < FAST_SAMPLES && !fast {
             // 6. suspicion, on an episode still too short for the statistics.
             return self.early_suspicion(sc);
@@ -921,7 +969,8 @@ impl LeakDetector {
             let slope = trend::theil_sen_slope_sub(et, ey, TS_POINTS, slopes);
             let steady = slope > 0.0
                 && self.beats_a_random_walk(y, slope * (et[m - 1] - et[0]), m)
-                && self.still_rising(et, ey, &recent_mk, slopes, resid);
+                && self.still_rising(et, ey, &recent_mk, slopes, resid)
+                && (!self.kind.sticky() || grows_in_every_third(ey, threshold / 8.0));
             (slope, (significant && steady) || fast)
         } else {
             (0.0, false)
@@ -939,7 +988,7 @@ impl LeakDetector {
             None
         } else if self.enough_evidence(samples, span_ms) {
             Some("trend")
-        } else if self.limit_rule(samples, span_ms, fitted_now, slope) {
+        } else if !self.kind.sticky() && self.limit_rule(samples, span_ms, fitted_now, slope) {
             Some("limit")
         } else {
             None
@@ -1105,6 +1154,28 @@ fn fitted_now(et: &[f64], ey: &[f64], slope: f64, floor_now: f64, resid: &mut Ve
     trend::median_in_place(resid).map_or(floor_now, |c| c + slope * et[et.len() - 1])
 }
 
+/// For a sticky kind (`MemoryKind::sticky`): the floor rose by `min_growth` in each third of
+/// the episode (least of a third's last `HOLD` points less the least of its first). A step the
+/// allocator keeps — even one taken over two or three full GCs — lands in one third or two and
+/// leaves the others flat (they only creep by a few pages, which the rank tests, blind to
+/// size, would take for a trend); a leak grows in all three.
+fn grows_in_every_third(ey: &[f64], min_growth: f64) -> bool {
+    let third = ey.len() / 3;
+    if third < 2 {
+        return false;
+    }
+    let least = |s: &[f64]| s.iter().copied().fold(f64::INFINITY, f64::min);
+    let hold = HOLD.min(third / 2).max(1);
+    (0..3).all(|i| {
+        let part = if i == 2 {
+            &ey[2 * third..]
+        } else {
+            &ey[i * third..(i + 1) * third]
+        };
+        least(&part[part.len() - hold..]) - least(&part[..hold]) >= min_growth
+    })
+}
+
 fn check_number(name: &str, value: f64) -> Result<(), Error> {
     if !value.is_finite() {
         return Err(Error::invalid_type(name, "a finite number"));
@@ -1135,6 +1206,29 @@ mod tests {
             t += 7.0 + 6.0 * rng.next();
         }
         s
+    }
+
+    #[test]
+    fn a_sticky_kind_needs_growth_in_every_third_of_the_episode() {
+        // A step kept by the allocator, wherever it falls: one or two thirds grow, not all.
+        let mut step: Vec<f64> = vec![42.0; 10];
+        step.extend([241.0, 451.0]);
+        step.extend((0..20).map(|i| 451.2 + 0.01 * i as f64));
+        for split in 0..8 {
+            assert!(
+                !super::grows_in_every_third(&step[split..], 3.0),
+                "split {split}"
+            );
+        }
+        // A leak of 2.8 per sample, flickering by 13 every third sample, grows everywhere.
+        let leak: Vec<f64> = (0..18)
+            .map(|i| 60.0 + 2.8 * i as f64 + if i % 3 == 0 { 13.0 } else { 0.0 })
+            .collect();
+        assert!(super::grows_in_every_third(&leak, 3.0));
+        assert!(
+            !super::grows_in_every_third(&leak[..5], 3.0),
+            "too short to tell"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod gc_burst;
 pub mod gc_sample;
 pub mod gypi;
 pub mod heap_diff;
+pub mod memory_kind;
 pub mod trend;
 
 #[cfg(test)]

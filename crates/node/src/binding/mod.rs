@@ -7,6 +7,8 @@ mod errors;
 mod gc_profile;
 mod heap_diff;
 mod leak_detector;
+mod memory_kinds;
 mod monitor;
 mod payload;
+mod rss;
 mod v8_layer;

@@ -16,12 +16,14 @@ use parking_lot::Mutex;
 
 use super::errors::{throw, throw_coded, JsErrorKind};
 use super::gc_profile;
+use super::memory_kinds::OutsideHeap;
 use super::payload::{
     Batch, DetectorOptionsInput, LeakEndPayload, LeakPayload, MonitorSettings, StatsPayload,
 };
+use super::rss;
 use super::v8_layer::{self, V8LayerStatus};
 use crate::ffi::{self, GcHook, GcSink};
-use leakwatch_core::detector::{DetectorOptions, LeakDetector, LeakState};
+use leakwatch_core::detector::{DetectorOptions, LeakDetector};
 use leakwatch_core::event_queue::EventQueue;
 use leakwatch_core::gc_burst::BurstCoalescer;
 use leakwatch_core::gc_sample::{GcKind, GcSample, KIND_COUNT};
@@ -50,9 +52,12 @@ struct Shared {
     old_generation_limit: AtomicU64,
 }
 
-struct State {
+pub(crate) struct State {
     pending: Pending,
-    detector: LeakDetector,
+    /// The heap's detector (its state is the batch's `state`, evidence follows it).
+    pub(crate) detector: LeakDetector,
+    /// The external and rss detectors.
+    pub(crate) outside: OutsideHeap,
     bursts: BurstCoalescer,
     meter: DeliveryMeter,
     profiled: ProfiledCounters,
@@ -138,6 +143,7 @@ impl Shared {
         let State {
             pending,
             detector,
+            outside,
             bursts,
             meter,
             ..
@@ -149,8 +155,14 @@ impl Shared {
         // A burst of back-to-back full GCs (a snapshot's, `gc()`'s, whoever ran them) is one
         // sample of evidence, its last; the others are still `stats`.
         let roles = bursts.roles(&samples);
+        let evidence: Vec<&GcSample> = samples
+            .iter()
+            .zip(&roles)
+            .filter(|(_, r)| r.evidence)
+            .map(|(s, _)| s)
+            .collect();
         let (mut leaks, mut ends) = (Vec::new(), Vec::new());
-        for (s, _) in samples.iter().zip(&roles).filter(|(_, r)| r.evidence) {
+        for s in evidence.iter().copied() {
             // A sample V8 gave us cannot be invalid, but if the clock ever misbehaved the
             // detector rejects it and keeps its state: skip it rather than fail delivery.
             let clock_offset_ms = s.timestamp_ms - s.monotonic_ms;
@@ -167,6 +179,14 @@ impl Shared {
                 ends.push(LeakEndPayload::new(end, clock_offset_ms));
             }
         }
+        // RSS is a system call: read here, outside the pause, once for a batch with a full GC,
+        // and only when a detector uses it (memory_kinds.rs).
+        let rss = if !evidence.is_empty() && outside.wants_rss() {
+            rss::resident_set_bytes()
+        } else {
+            None
+        };
+        outside.update(&evidence, rss, &mut leaks, &mut ends);
         meter.undelivered_drops += dropped;
         let mut stats = Vec::new();
         if pending.want_stats {
@@ -175,7 +195,11 @@ impl Shared {
             // the next payload's cumulative `gcCount`/`gcTimeMs`.
             for (s, role) in samples.iter().zip(&roles).filter(|(s, _)| !s.own_snapshot) {
                 let drops = std::mem::take(&mut meter.undelivered_drops);
-                stats.push(StatsPayload::new(s, role.forced, meter.self_time_ms, drops));
+                let mut payload = StatsPayload::new(s, role.forced, meter.self_time_ms, drops);
+                if s.kind == GcKind::MarkSweepCompact {
+                    payload.rss = rss;
+                }
+                stats.push(payload);
             }
         }
         meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
@@ -185,6 +209,7 @@ impl Shared {
             leaks,
             ends,
             state: detector.state().name().to_string(),
+            states: outside.states(detector.state()),
         }
     }
 }
@@ -234,6 +259,7 @@ impl Monitor {
                         snapshot_depth: 0,
                     },
                     detector,
+                    outside: OutsideHeap::new(),
                     bursts: BurstCoalescer::new(),
                     meter: DeliveryMeter::default(),
                     profiled: ProfiledCounters::default(),
@@ -273,12 +299,7 @@ impl Monitor {
                 let batch = catch_unwind(AssertUnwindSafe(|| {
                     shared.upgrade().map(|shared| shared.take_batch(true))
                 }));
-                Ok(batch.ok().flatten().unwrap_or_else(|| Batch {
-                    stats: Vec::new(),
-                    leaks: Vec::new(),
-                    ends: Vec::new(),
-                    state: LeakState::None.name().to_string(),
-                }))
+                Ok(batch.ok().flatten().unwrap_or_else(Batch::empty))
             })?;
         *self.shared.delivery.lock() = Some(delivery);
         {
@@ -287,6 +308,7 @@ impl Monitor {
             // too.
             state.meter = DeliveryMeter::default();
             state.detector.reset();
+            state.outside.reset();
             state.bursts = BurstCoalescer::new();
             state.profiled = ProfiledCounters::default();
         }
@@ -345,6 +367,11 @@ pub(crate) fn env_data(env: &Env) -> Result<EnvCell> {
             "leakwatch: module not initialised in this environment",
         )
     })
+}
+
+/// `f` on this environment's monitor state (its lock held: `f` must not call into V8).
+pub(crate) fn with_shared_state<T>(env: &Env, f: impl FnOnce(&mut State) -> T) -> Result<T> {
+    with_monitor(env, |m| Ok(f(&mut m.shared.state.lock())))
 }
 
 fn with_monitor<T>(env: &Env, f: impl FnOnce(&mut Monitor) -> Result<T>) -> Result<T> {

@@ -4,7 +4,7 @@
 use napi::bindgen_prelude::{Either, Null};
 use napi_derive::napi;
 
-use leakwatch_core::detector::{DetectorOptions, EpisodeEnd, LeakReport};
+use leakwatch_core::detector::{DetectorOptions, EpisodeEnd, LeakReport, LeakState};
 use leakwatch_core::gc_sample::{GcKind, GcSample};
 
 /// One number per GC kind.
@@ -66,6 +66,10 @@ pub struct StatsPayload {
     pub delivery_self_time_ms: f64,
     pub dropped_events: f64,
     pub heap_spaces: Option<Vec<HeapSpacePayload>>,
+    /// The process's RSS in bytes, read as the batch of this full GC was taken (outside the
+    /// pause, the same turn of the event loop); absent when nothing needed it (the rss
+    /// detector off and no memory limit) or on minor GCs.
+    pub rss: Option<f64>,
 }
 
 impl StatsPayload {
@@ -111,12 +115,15 @@ impl StatsPayload {
                     })
                     .collect()
             }),
+            rss: None,
         }
     }
 }
 
 #[napi(object)]
 pub struct LeakPayload {
+    /// What grew: "heap", "external" or "rss" (`core::memory_kind::MemoryKind`).
+    pub kind: String,
     pub timestamp: f64,
     pub start_timestamp: f64,
     pub duration_ms: f64,
@@ -134,12 +141,23 @@ pub struct LeakPayload {
     /// floor is not rising or the limit is unknown (`Null`, not `Option`: a `None` field would be
     /// left out of the object, and the contract is an explicit `null`).
     pub estimated_time_to_limit_ms: Either<f64, Null>,
+    /// The limit that estimate is against: the heap's (or the old generation's) for "heap",
+    /// the process's memory limit for "external" and "rss"; null when unknown.
+    pub limit_bytes: Either<f64, Null>,
+}
+
+fn or_null(value: Option<f64>) -> Either<f64, Null> {
+    match value {
+        Some(v) => Either::A(v),
+        None => Either::B(Null),
+    }
 }
 
 impl LeakPayload {
     /// `clock_offset_ms` turns the detector's monotonic times into wall-clock times.
     pub fn new(r: LeakReport, clock_offset_ms: f64) -> LeakPayload {
         LeakPayload {
+            kind: r.kind.name().to_string(),
             timestamp: r.timestamp + clock_offset_ms,
             start_timestamp: r.start_timestamp + clock_offset_ms,
             duration_ms: r.duration_ms,
@@ -153,10 +171,8 @@ impl LeakPayload {
             episode: r.episode,
             repeat: r.repeat,
             reason: r.reason,
-            estimated_time_to_limit_ms: match r.estimated_time_to_limit_ms {
-                Some(ms) => Either::A(ms),
-                None => Either::B(Null),
-            },
+            estimated_time_to_limit_ms: or_null(r.estimated_time_to_limit_ms),
+            limit_bytes: or_null(r.heap_size_limit),
         }
     }
 }
@@ -164,6 +180,8 @@ impl LeakPayload {
 /// The `leakEnd` payload: a `leak` episode is over (see `core::detector::EpisodeEnd`).
 #[napi(object)]
 pub struct LeakEndPayload {
+    /// The kind of the episode's reports.
+    pub kind: String,
     pub timestamp: f64,
     pub start_timestamp: f64,
     pub first_alert_timestamp: f64,
@@ -182,6 +200,7 @@ impl LeakEndPayload {
     /// `clock_offset_ms` turns the detector's monotonic times into wall-clock times.
     pub fn new(e: &EpisodeEnd, clock_offset_ms: f64) -> LeakEndPayload {
         LeakEndPayload {
+            kind: e.kind.name().to_string(),
             timestamp: e.timestamp + clock_offset_ms,
             start_timestamp: e.start_timestamp + clock_offset_ms,
             first_alert_timestamp: e.first_alert_timestamp + clock_offset_ms,
@@ -209,6 +228,34 @@ pub struct Batch {
     /// exposes it as `leakState` and takes the "before" picture of `diffOnLeak` when it leaves
     /// "none", dropping it when it is back.
     pub state: String,
+    /// Every kind's state after the batch (`leakwatch.leakStates`).
+    pub states: LeakStates,
+}
+
+impl Batch {
+    /// Nothing to deliver (a batch that could not be taken).
+    pub fn empty() -> Batch {
+        Batch {
+            stats: Vec::new(),
+            leaks: Vec::new(),
+            ends: Vec::new(),
+            state: LeakState::None.name().to_string(),
+            states: LeakStates {
+                heap: LeakState::None.name().to_string(),
+                external: LeakState::None.name().to_string(),
+                rss: LeakState::None.name().to_string(),
+            },
+        }
+    }
+}
+
+/// Each kind's `LeakState` name ("none", "suspected", "leaking"); "none" for a kind that is
+/// off.
+#[napi(object)]
+pub struct LeakStates {
+    pub heap: String,
+    pub external: String,
+    pub rss: String,
 }
 
 /// Which GCs the monitor delivers and whether it builds `stats` payloads; in
@@ -237,7 +284,14 @@ pub struct DetectorOptionsInput {
 impl DetectorOptionsInput {
     /// The options with defaults filled in, not yet validated.
     pub fn resolve(&self) -> Result<DetectorOptions, leakwatch_core::error::Error> {
-        let d = DetectorOptions::default();
+        self.resolve_with(DetectorOptions::default())
+    }
+
+    /// [`Self::resolve`] with other defaults (a memory kind's: `MemoryKind::default_options`).
+    pub fn resolve_with(
+        &self,
+        d: DetectorOptions,
+    ) -> Result<DetectorOptions, leakwatch_core::error::Error> {
         let min_samples = match self.min_samples {
             // Non-finite numbers are a type error for every option, this one included.
             Some(n) if !n.is_finite() => {
