@@ -138,9 +138,10 @@ scrape_configs:
     namespace: 'leakwatch-test',
     pod: 'leaky-0',
     container: 'app',
+    kind: 'heap',
     severity: 'warning',
   });
-  assert.equal(alert.annotations.summary, 'Memory leak suspected in leakwatch-test/leaky-0');
+  assert.equal(alert.annotations.summary, 'Memory leak (heap) suspected in leakwatch-test/leaky-0');
   // The annotation's query template found the app's growth rate on the real server.
   assert.match(alert.annotations.description, /post-GC V8 heap \(\d+(\.\d+)?[kMG]iB\/s\)\./, alert.annotations.description);
 
