@@ -164,3 +164,27 @@ test('LeakDiff: a suspicion that lapses and comes back keeps its first "before" 
   assert.equal(fresh.topGrowth.find((g) => g.what === 'FlapThing').addedCount, 1000, JSON.stringify(fresh.topGrowth));
   assert.equal(kept.length, 8000);
 });
+
+test('diffOnLeak with allocationSites: the top site is the leaking function in the fixture, and one culprit line names what, who holds it and where', {
+  timeout: 60_000,
+}, async (t) => {
+  const { run, leak } = await leakyChild({ diffOnLeak: true, allocationSites: { intervalBytes: 32 * 1024 } });
+  assert.equal(run.code, 0, `child: code ${run.code} ${run.signal ?? ''}\n${run.stderr}`);
+  assert.ok(leak, `no leak event: ${run.stdout}`);
+  const r = leak.report;
+  const context = JSON.stringify(r);
+  t.diagnostic(`top site: ${r.allocationSites?.[0]?.stack}; culprit: ${r.culprit}`);
+  assert.equal(r.allocationSitesSkipped, undefined, context);
+  const [top] = r.allocationSites;
+  // The innermost frame of the user's code: Map's `set` is a builtin the leaking function
+  // calls, and V8 may inline the LeakyThing constructor into it (then it is leakBatch).
+  const frame = top.frames.find((f) => f.file !== '' && !f.file.startsWith('node:'));
+  assert.ok(['leakBatch', 'LeakyThing'].includes(frame.functionName), context);
+  assert.equal(path.resolve(frame.file), FIXTURE, context);
+  assert.ok(top.samples >= 10 && top.bytes > 0 && top.bytesError < top.bytes, context);
+  assert.match(
+    r.culprit,
+    /^\+[\d.]+ [KMG]?B of LeakyThing, held by .*leakyCache \(Map\).*, allocated in (leakBatch|LeakyThing) \(.*leaky-evidence\.js:\d+:\d+\)/,
+    context,
+  );
+});
