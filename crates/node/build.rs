@@ -52,6 +52,7 @@ fn main() {
         .file("shim/gc_hook.cc")
         .file("shim/heap_snapshot.cc")
         .file("shim/v8_api.cc")
+        .file("shim/loop_wake.cc")
         .include(&include)
         .include("shim")
         .flag(cxx_standard(&include, major))
