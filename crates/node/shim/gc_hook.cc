@@ -133,8 +133,6 @@ struct LwHookState {
   Ring minor;
   lw::LoopWaker* waker;  // nullptr once closed (remove, or the environment's teardown)
   bool wake_pending;     // leakwatch_wake was called and no delivery has taken the records yet
-  HeapStatsBuffer heap_stats;    // V8 writes here, never on our stack (see HeapStatsBuffer)
-  SpaceStatsBuffer space_stats;  // likewise
 };
 
 inline double now_ms(clockid_t clock) {
@@ -167,8 +165,10 @@ inline int kind_of(v8::GCType type) {
 }
 
 void read_heap(LwHookState* state, LwGcRecord& e, LwHeapSpace* spaces_out) {
-  HeapStatsBuffer& h = state->heap_stats;
-  get_heap_statistics(state->isolate, &h, 0);
+  // On the stack (its cache lines are hot in the pause; the over-allocation is what keeps V8's
+  // write inside it) and not filled first: only fields that every line writes are read.
+  HeapStatsBuffer h;
+  v8api.isolate_get_heap_statistics(state->isolate, h.bytes);
   e.used_heap_size = field(h, kUsedHeapSize);
   e.total_heap_size = field(h, kTotalHeapSize);
   e.total_heap_size_executable = field(h, kTotalHeapSizeExecutable);
@@ -184,9 +184,10 @@ void read_heap(LwHookState* state, LwGcRecord& e, LwHeapSpace* spaces_out) {
   e.space_count = 0;
   if (!state->heap_spaces) return;
   size_t spaces = v8api.isolate_number_of_heap_spaces(state->isolate);
-  unsigned char* s = state->space_stats.bytes;
+  SpaceStatsBuffer b;
+  unsigned char* s = b.bytes;
   for (size_t i = 0; i < spaces && e.space_count < LW_MAX_SPACES; i++) {
-    memset(s, 0, sizeof state->space_stats.bytes);
+    memset(s, 0, sizeof b.bytes);
     if (!v8api.isolate_get_heap_space_statistics(state->isolate, s, i)) continue;
     LwHeapSpace& out = spaces_out[e.space_count++];
     memcpy(&out.name, s + kSpaceName, sizeof out.name);
