@@ -93,18 +93,18 @@ impl GcSink for Shared {
 }
 
 impl Shared {
-    /// Queues a sample that did not come through the shim's ring (`monitorFeedProfile`).
+    /// Queues a sample that did not come through the shim's ring (`monitorFeedProfile`); the
+    /// caller then calls `schedule`.
     fn queue_sample(&self, mut sample: GcSample) {
-        {
-            let pending = &mut self.state.lock().pending;
-            sample.own_snapshot = pending.snapshot_depth > 0;
-            pending.queue.push(sample);
-        }
-        self.schedule();
+        let pending = &mut self.state.lock().pending;
+        sample.own_snapshot = pending.snapshot_depth > 0;
+        pending.queue.push(sample);
     }
 
-    /// Wakes JS once per batch: one threadsafe-function call unless one is on its way.
+    /// Wakes JS once per batch: one threadsafe-function call unless one is on its way. Its
+    /// cost (an eventfd write, a mutex, a malloc) is delivery's, metered with it.
     fn schedule(&self) {
+        let started = Instant::now();
         {
             let pending = &mut self.state.lock().pending;
             if pending.flush_scheduled {
@@ -120,9 +120,11 @@ impl Shared {
             None => Status::Closing,
         };
         // QueueFull means a flush is already on its way; anything else means none will come.
+        let mut state = self.state.lock();
         if status != Status::Ok && status != Status::QueueFull {
-            self.state.lock().pending.flush_scheduled = false;
+            state.pending.flush_scheduled = false;
         }
+        state.meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
     }
 
     /// Moves what the shim's ring recorded into the queue, oldest first; its overwritten
@@ -493,8 +495,12 @@ pub fn monitor_feed_profile(
             queued += 1;
         }
     }
-    // The feed is leakwatch's cost, like the shim's callbacks: metered with the delivery's.
+    // The feed is leakwatch's cost, like the shim's callbacks: metered with the delivery's
+    // (as is the wake-up, by `schedule`).
     shared.state.lock().meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
+    if queued > 0 {
+        shared.schedule();
+    }
     Ok(queued)
 }
 
