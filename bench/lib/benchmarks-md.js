@@ -23,7 +23,7 @@ function anchorUseRows(packages, node) {
     [
       'B',
       `leakwatch@${require(path.join(REPO, 'package.json')).version} (this repository)`,
-      "`on('stats')` + `on('leak')`, default options: the C++ hook times and counts every GC; full GCs are queued to JS (batched, weak threadsafe function) and emitted as `stats`, fed to the leak detector.",
+      "`on('stats')` + `on('leak')`, default options: the C++ hook times and counts every GC; full GCs are recorded into a ring inside the pause and delivered from the event loop (an unref'd libuv check/prepare handle wakes a batched, weak threadsafe function), emitted as `stats`, fed to the leak detector.",
     ],
     ['C', 'leakwatch', 'As B plus `configure({ includeMinorGc: true })`: every scavenge is delivered to JS too (worst case).'],
     [

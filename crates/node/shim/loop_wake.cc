@@ -34,8 +34,8 @@ bool find(F* fn, const char* name) {
   return *fn != nullptr;
 }
 
-// Resolved on the first open (JS thread; a worker's first open may race the main thread's,
-// but both write the same values).
+// Resolved on the first open, once per process (a function-local static: its initialisation
+// is thread-safe, so workers opening at the same time wait for one another).
 const Uv& uv() {
   static Uv u = [] {
     Uv r = {};
