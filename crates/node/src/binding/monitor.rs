@@ -1,7 +1,8 @@
 //! The per-environment monitor: GC hook (records into the shim's ring inside the pause) →
 //! a wake-up from the event loop (outside it) → one batched, weak threadsafe function, whose
-//! callback drains the ring into the bounded queue → JS. Each environment (main thread, every worker) has its own, kept in the
-//! env's instance data and stopped by an env cleanup hook, so nothing outlives its isolate.
+//! callback drains the ring into the bounded queue → JS. Each environment (main thread, every
+//! worker) has its own, kept in the env's instance data and stopped by an env cleanup hook, so
+//! nothing outlives its isolate.
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
