@@ -3,7 +3,17 @@
 // each anchor, goals, details, problems): printed on its own by `npm run bench` and inside
 // BENCHMARKS.md by `--markdown`. `level` is the heading level of "Results".
 
-const { WORKLOADS, ALL_VARIANTS, LEAKWATCH, ANCHORS, NATIVE_ANCHORS, VARIANT_LABEL, GOAL_SCAVENGE_NS, GOAL_FULL_GC_NS } = require('./variants');
+const {
+  WORKLOADS,
+  ALL_VARIANTS,
+  LEAKWATCH,
+  ANCHORS,
+  NATIVE_ANCHORS,
+  VARIANT_LABEL,
+  GOAL_SCAVENGE_NS,
+  GOAL_FULL_GC_NS,
+  GOAL_DELIVERY_NS,
+} = require('./variants');
 const { withinNoise, againstAnchor } = require('./stats');
 const { f0, f1, f3, pct, ns, signed, table, iqr3, iqrSigned, iqrNs, verdict } = require('./markdown');
 
@@ -116,28 +126,27 @@ function reportResults(meta, analysis, failures, level) {
   const fB = analysis.fullgc.selfMetered.B;
   const goalRows = [
     [
-      `≤ ${GOAL_SCAVENGE_NS} ns per scavenge, self-metered (B, default options)`,
+      `≤ ${GOAL_SCAVENGE_NS} ns per scavenge inside the GC pause, self-metered (B, default options)`,
       ns(gB.callbackNsPerScavenge.median),
       verdict(gB.callbackNsPerScavenge.median, GOAL_SCAVENGE_NS),
     ],
   ];
   if (gC) {
-    const cTotal = gC.callbackNsPerScavenge.median + gC.deliveryNsPerEvent.median;
     goalRows.push([
-      `≤ ${GOAL_SCAVENGE_NS} ns per scavenge, self-metered (C, every scavenge delivered)`,
-      `${ns(gC.callbackNsPerScavenge.median)} callback + ${ns(gC.deliveryNsPerEvent.median)} delivery`,
-      verdict(cTotal, GOAL_SCAVENGE_NS),
+      `≤ ${GOAL_SCAVENGE_NS} ns per scavenge inside the GC pause, self-metered (C, every scavenge recorded with its heap statistics)`,
+      ns(gC.callbackNsPerScavenge.median),
+      verdict(gC.callbackNsPerScavenge.median, GOAL_SCAVENGE_NS),
     ]);
   }
   goalRows.push([
-    `≤ ${GOAL_FULL_GC_NS / 1000} µs per full GC, self-metered (B fullgc: callback only, the GC pause itself)`,
+    `≤ ${GOAL_FULL_GC_NS / 1000} µs per full GC inside the GC pause, self-metered (B fullgc)`,
     ns(fB.callbackNsPerFullGc.median),
     verdict(fB.callbackNsPerFullGc.median, GOAL_FULL_GC_NS),
   ]);
   goalRows.push([
-    `≤ ${GOAL_FULL_GC_NS / 1000} µs per full GC, self-metered (B fullgc: callback + delivery up to JS)`,
-    `${ns(fB.callbackNsPerFullGc.median)} callback + ${ns(fB.deliveryNsPerFullGc.median)} delivery = ${ns(fB.fullGcNs.median)}`,
-    verdict(fB.fullGcNs.median, GOAL_FULL_GC_NS),
+    `≤ ${GOAL_DELIVERY_NS / 1000} µs delivery to JS per batch, self-metered (B fullgc: wake-up + take_batch + conversion, outside the pause)`,
+    `${ns(fB.deliveryNsPerBatch.median)} (later batches ${ns(fB.laterBatchMedianNs.median)})`,
+    verdict(fB.deliveryNsPerBatch.median, GOAL_DELIVERY_NS),
   ]);
   for (const w of WORKLOADS) {
     const a = analysis[w];
@@ -202,9 +211,11 @@ function reportResults(meta, analysis, failures, level) {
   );
   p();
   p(
-    `leakwatch self-metering in detail. Callback = prologue + epilogue of the C++ hook (incl. GetHeapStatistics and queueing when the GC ` +
-      `is delivered); delivery = take_batch() on the JS thread + the conversion of the batch to JS objects, up to the start of the JS callback. Over the window of the work + one forced full GC. Median [IQR] over rounds. ` +
-      `Not covered by the self-metering: the threadsafe-function wake-up of the event loop, the \`emit\` and the listeners: ` +
+    `leakwatch self-metering in detail. Callback = prologue + epilogue of the C++ hook inside the GC pause, every clock read counted ` +
+      `(incl. GetHeapStatistics and the record written into the ring when the GC is delivered); delivery = outside the pause: the ` +
+      `wake-up's threadsafe-function call (from an unref'd libuv check/prepare handle) + take_batch() on the JS thread (draining the ring) + ` +
+      `the conversion of the batch to JS objects, up to the start of the JS callback. Over the window of the work + one forced full GC. Median [IQR] over rounds. ` +
+      `Not covered by the self-metering: the event loop's dispatch of the wake-up, the \`emit\` and the listeners: ` +
       `those show only side by side.`,
   );
   p();

@@ -53,6 +53,7 @@ fn main() {
         .file("shim/heap_snapshot.cc")
         .file("shim/sampling_profiler.cc")
         .file("shim/v8_api.cc")
+        .file("shim/loop_wake.cc")
         .include(&include)
         .include("shim")
         .flag(cxx_standard(&include, major))

@@ -29,14 +29,15 @@ typedef struct {
   double physical;
 } LwHeapSpace;
 
-// One finished GC, read in the epilogue. Sizes in bytes, times in ms.
+// One finished GC, recorded by the epilogue into the hook's ring (inside the pause) and
+// taken out by leakwatch_hook_pop (outside it). Sizes in bytes, times in ms.
 typedef struct {
+  uint64_t sequence;     // 1, 2, ... in GC order, across both rings
   uint32_t kind;
-  uint32_t space_count;  // 0 unless heap spaces were asked for
   uint32_t gc_flags;     // v8::GCCallbackFlags of this GC, as V8 passed them to the epilogue
-  uint32_t reserved;     // keeps the doubles 8-byte aligned; always 0
-  double timestamp_ms;   // wall clock, like Date.now()
-  double monotonic_ms;   // steady clock, never goes back
+  uint32_t space_count;  // 0 unless heap spaces were asked for
+  uint32_t own_snapshot; // 1: during leakwatch_hook_mark_own_snapshot(hook, 1)
+  double monotonic_ms;   // steady clock (CLOCK_MONOTONIC) at the epilogue
   double pause_ms;
   double used_heap_size;
   double total_heap_size;
@@ -54,22 +55,35 @@ typedef struct {
   double gc_time_ms[LW_KIND_COUNT];
   // Time spent inside leakwatch's own callbacks, per kind (up to the previous GC).
   double self_time_ms[LW_KIND_COUNT];
-  LwHeapSpace spaces[LW_MAX_SPACES];
-} LwGcEvent;
+} LwGcRecord;
 
-// Implemented in Rust. Called on the JS thread, inside the GC pause.
-void leakwatch_on_gc(void* context, const LwGcEvent* event);
+// Implemented in Rust. Called on the JS thread from the event loop (a libuv check or prepare
+// handle), never inside a GC pause, when the ring has records and no wake is outstanding:
+// schedules a delivery. Until leakwatch_hook_rearm, it is not called again.
+void leakwatch_wake(void* context);
 
 typedef struct LwHook LwHook;
 
-// Installs GC callbacks on the calling thread's isolate. `deliver_mask` has bit
-// (1 << LW_KIND_*) set for every kind that is passed to leakwatch_on_gc; the
-// others are only counted and timed. Returns NULL when there is no isolate.
-LwHook* leakwatch_hook_install(void* context, uint32_t deliver_mask, int heap_spaces);
-// Changes what is delivered without reinstalling (and without losing counters).
+// Installs GC callbacks on the calling thread's isolate, and the wake-up handles on the
+// loop of `env` (a napi_env, the current call's). `deliver_mask` has bit (1 << LW_KIND_*)
+// set for every kind that is recorded; the others are only counted and timed. Returns NULL
+// when there is no isolate or the loop's handles cannot be had.
+LwHook* leakwatch_hook_install(void* env, void* context, uint32_t deliver_mask, int heap_spaces);
+// Changes what is recorded without reinstalling (and without losing counters).
 void leakwatch_hook_configure(LwHook* hook, uint32_t deliver_mask, int heap_spaces);
-// Removes the callbacks and frees the hook. Must run on the isolate's thread.
+// Removes the callbacks, closes the wake-up handles and frees the hook. On the isolate's thread.
 void leakwatch_hook_remove(LwHook* hook);
+// Takes the oldest record out of the ring (its heap spaces into `spaces`, LW_MAX_SPACES of
+// them): 1, or 0 when empty. JS thread, outside GC.
+int leakwatch_hook_pop(LwHook* hook, LwGcRecord* out, LwHeapSpace* spaces);
+// The records the ring overwrote since the last call (it keeps the newest).
+uint64_t leakwatch_hook_take_dropped(LwHook* hook);
+// The delivery the last leakwatch_wake scheduled has taken the records: wake again on new ones.
+void leakwatch_hook_rearm(LwHook* hook);
+// GCs recorded from now on are (1) or are not (0) leakwatch's own snapshot's.
+void leakwatch_hook_mark_own_snapshot(LwHook* hook, int own);
+// CLOCK_REALTIME minus CLOCK_MONOTONIC now, ms: a record's wall time is monotonic_ms + this.
+double leakwatch_clock_offset_ms(void);
 
 // One full, synchronous GC on the calling thread's isolate. Returns 0 on success.
 int leakwatch_force_full_gc(void);

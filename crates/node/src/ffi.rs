@@ -19,14 +19,15 @@ struct LwHeapSpace {
     physical: f64,
 }
 
-/// Mirror of `LwGcEvent` in gc_hook.h; field order and types must match.
+/// Mirror of `LwGcRecord` in gc_hook.h; field order and types must match.
 #[repr(C)]
-struct LwGcEvent {
+#[derive(Default)]
+struct LwGcRecord {
+    sequence: u64,
     kind: u32,
-    space_count: u32,
     gc_flags: u32,
-    reserved: u32,
-    timestamp_ms: f64,
+    space_count: u32,
+    own_snapshot: u32,
     monotonic_ms: f64,
     pause_ms: f64,
     used_heap_size: f64,
@@ -43,7 +44,18 @@ struct LwGcEvent {
     gc_count: [f64; KIND_COUNT],
     gc_time_ms: [f64; KIND_COUNT],
     self_time_ms: [f64; KIND_COUNT],
-    spaces: [LwHeapSpace; MAX_HEAP_SPACES],
+}
+
+impl Default for LwHeapSpace {
+    fn default() -> Self {
+        LwHeapSpace {
+            name: std::ptr::null(),
+            size: 0.0,
+            used: 0.0,
+            available: 0.0,
+            physical: 0.0,
+        }
+    }
 }
 
 #[repr(C)]
@@ -53,10 +65,20 @@ struct LwHook {
 
 extern "C" {
     fn leakwatch_hook_install(
+        env: *mut c_void,
         context: *mut c_void,
         deliver_mask: u32,
         heap_spaces: c_int,
     ) -> *mut LwHook;
+    fn leakwatch_hook_pop(
+        hook: *mut LwHook,
+        out: *mut LwGcRecord,
+        spaces: *mut LwHeapSpace,
+    ) -> c_int;
+    fn leakwatch_hook_take_dropped(hook: *mut LwHook) -> u64;
+    fn leakwatch_hook_rearm(hook: *mut LwHook);
+    fn leakwatch_hook_mark_own_snapshot(hook: *mut LwHook, own: c_int);
+    fn leakwatch_clock_offset_ms() -> f64;
     fn leakwatch_hook_configure(hook: *mut LwHook, deliver_mask: u32, heap_spaces: c_int);
     fn leakwatch_hook_remove(hook: *mut LwHook);
     fn leakwatch_force_full_gc() -> c_int;
@@ -127,15 +149,17 @@ pub fn probe_heap_statistics() -> HeapStatisticsProbe {
     }
 }
 
-/// Receives every delivered GC. Called on the JS thread, inside the GC pause: it must not
-/// allocate, block, or touch JS.
+/// Told when the hook has recorded GCs and no delivery is on its way. Called on the JS thread
+/// from the event loop (a libuv check or prepare handle), outside any GC pause; not again
+/// until `GcHook::rearm`.
 pub trait GcSink {
-    fn on_gc(&self, sample: &GcSample);
+    fn wake(&self);
 }
 
-/// Installed GC callbacks on the current isolate. Removing them happens on drop, which must
-/// run on the same JS thread (the type is neither `Send` nor `Sync` because it holds raw
-/// pointers, so the compiler keeps it there).
+/// Installed GC callbacks on the current isolate, with their ring of records and their
+/// wake-up handles on the environment's loop. Removing them happens on drop, which must run
+/// on the same JS thread (the type is neither `Send` nor `Sync` because it holds raw pointers,
+/// so the compiler keeps it there).
 pub struct GcHook {
     hook: NonNull<LwHook>,
     // Boxed so the shim can hold a thin pointer to the (fat) trait object.
@@ -143,12 +167,21 @@ pub struct GcHook {
 }
 
 impl GcHook {
-    /// Installs the callbacks on the calling thread's isolate; `None` when there is none.
-    pub fn install(sink: Arc<dyn GcSink>, deliver: u32, heap_spaces: bool) -> Option<GcHook> {
+    /// Installs the callbacks on the calling thread's isolate and the wake-up handles on
+    /// `env`'s loop; `None` when there is no isolate or no loop.
+    pub fn install(
+        env: &napi::Env,
+        sink: Arc<dyn GcSink>,
+        deliver: u32,
+        heap_spaces: bool,
+    ) -> Option<GcHook> {
         let sink = Box::into_raw(Box::new(sink));
         // SAFETY: `sink` is a valid pointer that stays alive until `Drop`, which first
-        // removes the callbacks; the shim only passes it back to `leakwatch_on_gc`.
-        let raw = unsafe { leakwatch_hook_install(sink.cast(), deliver, heap_spaces as c_int) };
+        // removes the callbacks and closes the handles; the shim only passes it back to
+        // `leakwatch_wake`. `env` is the live napi_env of the current call.
+        let raw = unsafe {
+            leakwatch_hook_install(env.raw().cast(), sink.cast(), deliver, heap_spaces as c_int)
+        };
         match NonNull::new(raw) {
             Some(hook) => Some(GcHook { hook, sink }),
             None => {
@@ -163,17 +196,57 @@ impl GcHook {
         // SAFETY: `hook` is live until drop, and we are on its isolate's thread.
         unsafe { leakwatch_hook_configure(self.hook.as_ptr(), deliver, heap_spaces as c_int) }
     }
+
+    /// Takes every recorded GC out of the ring, oldest first, and the number of records
+    /// the ring overwrote (dropped) since the last call. JS thread, outside GC.
+    pub fn drain(&self, mut each: impl FnMut(GcSample)) -> u64 {
+        let offset_ms = clock_offset_ms();
+        let mut record = LwGcRecord::default();
+        let mut spaces = [LwHeapSpace::default(); MAX_HEAP_SPACES];
+        // SAFETY (both calls): `hook` is live until drop and we are on its thread; `record`
+        // and `spaces` are locals of the mirrored layouts, `spaces` MAX_HEAP_SPACES
+        // (= LW_MAX_SPACES) long, which is all the shim writes.
+        while unsafe { leakwatch_hook_pop(self.hook.as_ptr(), &mut record, spaces.as_mut_ptr()) }
+            == 1
+        {
+            if let Some(sample) = to_sample(&record, &spaces, offset_ms) {
+                each(sample);
+            }
+        }
+        // SAFETY: as above.
+        unsafe { leakwatch_hook_take_dropped(self.hook.as_ptr()) }
+    }
+
+    /// The delivery that `GcSink::wake` asked for has drained the ring: wake on new records.
+    pub fn rearm(&self) {
+        // SAFETY: `hook` is live until drop, and we are on its isolate's thread.
+        unsafe { leakwatch_hook_rearm(self.hook.as_ptr()) }
+    }
+
+    /// GCs from now on are (or are not) those of leakwatch's own heap snapshot.
+    pub fn mark_own_snapshot(&self, own: bool) {
+        // SAFETY: `hook` is live until drop, and we are on its isolate's thread.
+        unsafe { leakwatch_hook_mark_own_snapshot(self.hook.as_ptr(), own as c_int) }
+    }
 }
 
 impl Drop for GcHook {
     fn drop(&mut self) {
         // SAFETY: the hook is live and we are on its isolate's thread (the type is !Send).
-        // After removal V8 no longer calls back, so the sink can be freed.
+        // After removal neither V8 nor the loop calls back, so the sink can be freed.
         unsafe {
             leakwatch_hook_remove(self.hook.as_ptr());
             drop(Box::from_raw(self.sink));
         }
     }
+}
+
+/// CLOCK_REALTIME minus CLOCK_MONOTONIC now (ms): a record's wall time is its monotonic
+/// time plus this, so the pause reads one clock fewer (a clock step between the GC and its
+/// delivery, milliseconds apart, is the only error).
+fn clock_offset_ms() -> f64 {
+    // SAFETY: no arguments; reads two clocks.
+    unsafe { leakwatch_clock_offset_ms() }
 }
 
 /// One full, synchronous GC on the current isolate.
@@ -182,29 +255,28 @@ pub fn force_full_gc() -> bool {
     unsafe { leakwatch_force_full_gc() == 0 }
 }
 
-/// Called by the shim on the JS thread, inside the GC pause.
+/// Called by the shim on the JS thread from a libuv check/prepare handle, outside any GC.
 #[no_mangle]
-extern "C" fn leakwatch_on_gc(context: *mut c_void, event: *const LwGcEvent) {
-    if context.is_null() || event.is_null() {
+extern "C" fn leakwatch_wake(context: *mut c_void) {
+    if context.is_null() {
         return;
     }
-    // A panic must never unwind into V8: swallow it (a lost sample is better than an abort).
+    // A panic must never unwind into libuv: swallow it (a late batch is better than an abort).
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `context` is the `Box<Arc<dyn GcSink>>` pointer given to
-        // `leakwatch_hook_install`, alive while the hook is installed; `event` points to the
-        // shim's event struct, valid for the duration of this call.
-        let (sink, event) = unsafe { (&*(context as *const Arc<dyn GcSink>), &*event) };
-        if let Some(sample) = to_sample(event) {
-            sink.on_gc(&sample);
-        }
+        // `leakwatch_hook_install`, alive while the hook is installed (the handles calling
+        // here are closed before it is freed).
+        let sink = unsafe { &*(context as *const Arc<dyn GcSink>) };
+        sink.wake();
     }));
 }
 
-fn to_sample(e: &LwGcEvent) -> Option<GcSample> {
+fn to_sample(e: &LwGcRecord, spaces: &[LwHeapSpace], offset_ms: f64) -> Option<GcSample> {
     let kind = GcKind::from_index(e.kind)?;
     let mut sample = GcSample::new(kind, e.monotonic_ms, e.used_heap_size);
-    sample.timestamp_ms = e.timestamp_ms;
+    sample.timestamp_ms = e.monotonic_ms + offset_ms;
     sample.gc_flags = e.gc_flags;
+    sample.own_snapshot = e.own_snapshot != 0;
     sample.pause_ms = e.pause_ms;
     sample.total_heap_size = e.total_heap_size;
     sample.total_heap_size_executable = e.total_heap_size_executable;
@@ -220,7 +292,7 @@ fn to_sample(e: &LwGcEvent) -> Option<GcSample> {
     sample.gc_time_ms = e.gc_time_ms;
     sample.self_time_ms = e.self_time_ms;
     let count = (e.space_count as usize).min(MAX_HEAP_SPACES);
-    for (out, space) in sample.spaces.iter_mut().zip(&e.spaces[..count]) {
+    for (out, space) in sample.spaces.iter_mut().zip(&spaces[..count]) {
         *out = HeapSpace {
             name: space_name(space.name),
             size: space.size,

@@ -1,6 +1,8 @@
-//! The per-environment monitor: GC hook → bounded queue → one batched, weak threadsafe
-//! function → JS. Each environment (main thread, every worker) has its own, kept in the
-//! env's instance data and stopped by an env cleanup hook, so nothing outlives its isolate.
+//! The per-environment monitor: GC hook (records into the shim's ring inside the pause) →
+//! a wake-up from the event loop (outside it) → one batched, weak threadsafe function, whose
+//! callback drains the ring into the bounded queue → JS. Each environment (main thread, every
+//! worker) has its own, kept in the env's instance data and stopped by an env cleanup hook, so
+//! nothing outlives its isolate.
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -28,19 +30,20 @@ use leakwatch_core::event_queue::EventQueue;
 use leakwatch_core::gc_burst::BurstCoalescer;
 use leakwatch_core::gc_sample::{GcKind, GcSample, KIND_COUNT};
 
-/// Samples waiting for delivery. Big enough for any realistic burst between two turns of the
-/// event loop; beyond it, minor-GC events are coalesced away and counted.
+/// Samples waiting for delivery (drained from the shim's rings, or fed from a GC profile).
+/// Big enough for any realistic burst between two deliveries; beyond it, minor-GC events are
+/// coalesced away and counted.
 const QUEUE_CAPACITY: usize = 128;
 
 type DeliveryFn = ThreadsafeFunction<(), (), Batch, Status, false, true, 2>;
 
-/// What the GC callbacks and the delivery callback share. Only the JS thread touches it,
-/// but the threadsafe function's callback must be `'static`, hence `Arc` + locks; the
-/// locks are never held while calling into V8, so a GC can never find them taken.
+/// What the wake-up, the delivery callback and the N-API functions share. Only the JS thread
+/// touches it, but the threadsafe function's callback must be `'static`, hence `Arc` + locks;
+/// nothing inside a GC pause takes them (the shim's epilogue only records).
 struct Shared {
     /// One thread's state, one lock.
     state: Mutex<State>,
-    /// Apart from `state`: the GC callback calls it after releasing `state`, and `stop`
+    /// Apart from `state`: `schedule` calls it after releasing `state`, and `stop`
     /// releases it, so `state`'s lock is never held across a call into N-API.
     delivery: Mutex<Option<DeliveryFn>>,
     /// The old generation's configured limit, bytes (f64 bits; 0: not known). V8's
@@ -89,22 +92,31 @@ struct DeliveryMeter {
 }
 
 impl GcSink for Shared {
-    /// JS thread, inside the GC pause: queue the sample, wake JS once per batch.
-    fn on_gc(&self, sample: &GcSample) {
-        // try_lock: never wait inside a GC pause. Contention cannot happen on one thread,
-        // but if it ever did, losing a sample is better than blocking V8.
-        let Some(mut state) = self.state.try_lock() else {
-            return;
-        };
-        let pending = &mut state.pending;
-        let mut sample = *sample;
+    /// JS thread, from the event loop, outside any GC: the shim's ring has records.
+    fn wake(&self) {
+        self.schedule();
+    }
+}
+
+impl Shared {
+    /// Queues a sample that did not come through the shim's ring (`monitorFeedProfile`); the
+    /// caller then calls `schedule`.
+    fn queue_sample(&self, mut sample: GcSample) {
+        let pending = &mut self.state.lock().pending;
         sample.own_snapshot = pending.snapshot_depth > 0;
         pending.queue.push(sample);
-        let schedule = !pending.flush_scheduled;
-        pending.flush_scheduled = true;
-        drop(state);
-        if !schedule {
-            return;
+    }
+
+    /// Wakes JS once per batch: one threadsafe-function call unless one is on its way. Its
+    /// cost (an eventfd write, a mutex, a malloc) is delivery's, metered with it.
+    fn schedule(&self) {
+        let started = Instant::now();
+        {
+            let pending = &mut self.state.lock().pending;
+            if pending.flush_scheduled {
+                return;
+            }
+            pending.flush_scheduled = true;
         }
         let status = match self.delivery.try_lock() {
             Some(delivery) => match delivery.as_ref() {
@@ -114,15 +126,21 @@ impl GcSink for Shared {
             None => Status::Closing,
         };
         // QueueFull means a flush is already on its way; anything else means none will come.
+        let mut state = self.state.lock();
         if status != Status::Ok && status != Status::QueueFull {
-            if let Some(mut state) = self.state.try_lock() {
-                state.pending.flush_scheduled = false;
-            }
+            state.pending.flush_scheduled = false;
         }
+        state.meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
     }
-}
 
-impl Shared {
+    /// Moves what the shim's ring recorded into the queue, oldest first; its overwritten
+    /// records count as undelivered drops. JS thread, outside GC.
+    fn drain_ring(state: &mut State, hook: &GcHook) {
+        let queue = &mut state.pending.queue;
+        let dropped = hook.drain(|sample| queue.push(sample));
+        state.meter.undelivered_drops += dropped;
+    }
+
     /// The limit the post-GC floor is measured against: the heap's, or the old generation's
     /// when the process was given one below it.
     fn effective_heap_limit(&self, heap_size_limit: f64) -> f64 {
@@ -134,12 +152,19 @@ impl Shared {
         }
     }
 
-    /// JS thread, outside GC: drain the queue, run the detector, build the payloads.
-    /// `from_delivery`: called by the threadsafe function, whose pending call this answers.
-    fn take_batch(&self, from_delivery: bool) -> Batch {
+    /// JS thread, outside GC: drain the ring (`hook`) and the queue, run the detector, build
+    /// the payloads. `from_delivery`: called by the threadsafe function, whose pending call
+    /// this answers (the hook may wake it again).
+    fn take_batch(&self, hook: Option<&GcHook>, from_delivery: bool) -> Batch {
         let started = Instant::now();
         // Held throughout: nothing here calls into V8, so no GC can come in between.
         let mut state = self.state.lock();
+        if let Some(hook) = hook {
+            Shared::drain_ring(&mut state, hook);
+            if from_delivery {
+                hook.rearm();
+            }
+        }
         let State {
             pending,
             detector,
@@ -283,7 +308,7 @@ impl Monitor {
 
     /// `with_hook`: install the GC callbacks (the V8 layer is on); otherwise samples come
     /// only from `feed_profile`.
-    fn start(&mut self, callback: Function<Batch, ()>, with_hook: bool) -> Result<()> {
+    fn start(&mut self, env: &Env, callback: Function<Batch, ()>, with_hook: bool) -> Result<()> {
         if self.running() {
             return Ok(());
         }
@@ -293,11 +318,16 @@ impl Monitor {
             .callee_handled::<false>()
             .weak::<true>()
             .max_queue_size::<2>()
-            .build_callback(move |_ctx| {
+            .build_callback(move |ctx| {
                 // JS thread, called from libuv: napi-rs does not catch panics here, and one
                 // unwinding into Node would abort the process. A lost batch is better.
                 let batch = catch_unwind(AssertUnwindSafe(|| {
-                    shared.upgrade().map(|shared| shared.take_batch(true))
+                    let shared = shared.upgrade()?;
+                    // The hook's ring is drained here, on this environment's thread.
+                    let data = env_data(&ctx.env).ok();
+                    let monitor = data.as_ref().and_then(|d| d.monitor.try_borrow().ok());
+                    let hook = monitor.as_ref().and_then(|m| m.hook.as_ref());
+                    Some(shared.take_batch(hook, true))
                 }));
                 Ok(batch.ok().flatten().unwrap_or_else(Batch::empty))
             })?;
@@ -315,7 +345,11 @@ impl Monitor {
         // A provisional hook (see `provisional`) becomes the monitor's, with the samples it
         // queued: `monitor_flush` delivers them.
         self.provisional = false;
-        if !with_hook || self.hook.is_some() || self.install_hook() {
+        if let Some(hook) = &self.hook {
+            // Its wake-up may have found no delivery to call: it may wake this one.
+            hook.rearm();
+        }
+        if !with_hook || self.hook.is_some() || self.install_hook(env) {
             self.started = true;
             Ok(())
         } else {
@@ -327,9 +361,10 @@ impl Monitor {
         }
     }
 
-    fn install_hook(&mut self) -> bool {
+    fn install_hook(&mut self, env: &Env) -> bool {
         let sink: Arc<dyn GcSink> = self.shared.clone();
         self.hook = GcHook::install(
+            env,
             sink,
             self.settings.deliver_mask(),
             self.settings.heap_spaces,
@@ -412,7 +447,7 @@ pub fn init(env: Env) -> Result<()> {
 pub fn monitor_start(env: Env, callback: Function<Batch, ()>) -> Result<()> {
     // With the V8 layer off no hook is installed: samples come from `monitorFeedProfile`.
     let with_hook = v8_layer::enabled(&env);
-    with_monitor(&env, |m| m.start(callback, with_hook))
+    with_monitor(&env, |m| m.start(&env, callback, with_hook))
 }
 
 /// Feeds the GCs of one `v8.GCProfiler` report (`profile`: what `stop()` returned; the two
@@ -484,12 +519,16 @@ pub fn monitor_feed_profile(
             })
         };
         if let Some(sample) = sample.filter(|s| deliver & s.kind.bit() != 0) {
-            shared.on_gc(&sample);
+            shared.queue_sample(sample);
             queued += 1;
         }
     }
-    // The feed is leakwatch's cost, like the shim's callbacks: metered with the delivery's.
+    // The feed is leakwatch's cost, like the shim's callbacks: metered with the delivery's
+    // (as is the wake-up, by `schedule`).
     shared.state.lock().meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
+    if queued > 0 {
+        shared.schedule();
+    }
     Ok(queued)
 }
 
@@ -527,10 +566,16 @@ pub fn monitor_flush(env: Env) -> Result<Option<Batch>> {
             m.stop();
             return Ok(None);
         }
-        if m.shared.state.lock().pending.queue.is_empty() {
-            return Ok(None);
+        {
+            let mut state = m.shared.state.lock();
+            if let Some(hook) = &m.hook {
+                Shared::drain_ring(&mut state, hook);
+            }
+            if state.pending.queue.is_empty() {
+                return Ok(None);
+            }
         }
-        Ok(Some(m.shared.take_batch(false)))
+        Ok(Some(m.shared.take_batch(m.hook.as_ref(), false)))
     })
 }
 
@@ -574,19 +619,37 @@ pub fn monitor_configure(env: Env, changes: MonitorSettings) -> Result<MonitorSe
 /// monitor in this environment `take` just runs.
 pub(crate) fn during_own_snapshot<T>(env: &Env, take: impl FnOnce() -> T) -> T {
     /// Unmarks on drop, so a panic inside `take` cannot leave every later GC marked.
-    struct Marked(Option<Arc<Shared>>);
-    impl Drop for Marked {
+    struct Marked<'a>(&'a Env, Option<Arc<Shared>>);
+    impl Drop for Marked<'_> {
         fn drop(&mut self) {
-            if let Some(shared) = &self.0 {
-                let pending = &mut shared.state.lock().pending;
-                pending.snapshot_depth = pending.snapshot_depth.saturating_sub(1);
+            if let Some(shared) = &self.1 {
+                let depth = {
+                    let pending = &mut shared.state.lock().pending;
+                    pending.snapshot_depth = pending.snapshot_depth.saturating_sub(1);
+                    pending.snapshot_depth
+                };
+                if depth == 0 {
+                    let _ = mark_hook(self.0, false);
+                }
             }
         }
     }
-    let marked = Marked(with_monitor(env, |m| Ok(m.shared.clone())).ok());
-    if let Some(shared) = &marked.0 {
+    /// The shim marks its records in the pause: they may be drained any time later.
+    fn mark_hook(env: &Env, own: bool) -> Result<()> {
+        with_monitor(env, |m| {
+            if let Some(hook) = &m.hook {
+                hook.mark_own_snapshot(own);
+            }
+            Ok(())
+        })
+    }
+    let marked = Marked(env, with_monitor(env, |m| Ok(m.shared.clone())).ok());
+    if let Some(shared) = &marked.1 {
         let pending = &mut shared.state.lock().pending;
         pending.snapshot_depth = pending.snapshot_depth.saturating_add(1);
+    }
+    if marked.1.is_some() {
+        let _ = mark_hook(env, true);
     }
     let result = take();
     drop(marked);
@@ -640,7 +703,7 @@ pub fn gc(env: Env) -> Result<()> {
     // Without a monitor in this environment (cannot happen once the module is loaded) the GC
     // still runs, uncaptured.
     let _ = with_monitor(&env, |m| {
-        if m.hook.is_none() && m.install_hook() {
+        if m.hook.is_none() && m.install_hook(&env) {
             m.provisional = true;
         }
         Ok(())
