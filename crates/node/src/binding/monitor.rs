@@ -90,8 +90,9 @@ struct Pending {
 struct DeliveryMeter {
     self_time_ms: f64,
     undelivered_drops: u64,
-    /// When the last batch left Rust: its conversion to JS objects and the call into JS are
-    /// leakwatch's cost too, metered up to the moment index.js receives the batch.
+    /// When the last batch left Rust: its conversion to JS, the call into JS and the `stats`
+    /// objects index.js builds from it are leakwatch's cost too, metered up to the moment the
+    /// listeners get them.
     batch_ready_at: Option<Instant>,
 }
 
@@ -567,7 +568,8 @@ pub fn monitor_stop(env: Env) -> Result<()> {
     })
 }
 
-/// Called by index.js as a batch arrives: adds the conversion and call time to the meter.
+/// Called by index.js once it has built a batch's payloads, before the listeners get them:
+/// adds the conversion, the call and that building to the meter.
 #[napi(catch_unwind)]
 pub fn monitor_batch_received(env: Env) -> Result<()> {
     with_monitor(&env, |m| {
