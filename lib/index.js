@@ -14,6 +14,7 @@ const evidence = require('./evidence');
 const allocationSites = require('./allocation-sites');
 const { oldGenerationLimit } = require('./old-generation-limit');
 const { memoryLimit } = require('./memory-limit');
+const { batchStats } = require('./stats-payload');
 
 const MONITORED = ['stats', 'leak', 'leakEnd'];
 const { native } = binding;
@@ -287,7 +288,7 @@ class Leakwatch extends EventEmitter {
     if (native.mode === 'unavailable') return;
     binding.monitorConfigure({ wantStats });
     if (want && !this.#running) {
-      binding.monitorStart((batch) => this.#deliver(batch));
+      binding.monitorStart((batch) => this.#deliver(batch), true);
       this.#profiler?.start();
       this.#running = true;
     } else if (!want && this.#running) {
@@ -302,7 +303,10 @@ class Leakwatch extends EventEmitter {
 
   // JS thread, called by the native side with one batch. A throwing listener surfaces as an
   // uncaught exception, as with any EventEmitter, without losing the rest of the batch.
-  #deliver({ stats, leaks, ends, state }) {
+  #deliver(batch) {
+    const { leaks = NONE, ends = NONE, state } = batch;
+    // The payloads are built before the meter stops: their cost is leakwatch's too.
+    const stats = batchStats(batch);
     binding.monitorBatchReceived();
     for (const s of stats) this.#emitSafely('stats', s);
     // The evidence follows the detector's state: a "before" picture while it is not 'none'.
@@ -348,6 +352,8 @@ class Leakwatch extends EventEmitter {
     }
   }
 }
+
+const NONE = Object.freeze([]);
 
 const leakwatch = new Leakwatch();
 leakwatch.Leakwatch = Leakwatch;

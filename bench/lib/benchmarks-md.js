@@ -188,8 +188,8 @@ function documentMarkdown(meta, analysis, failures) {
   p(
     "- **Self-metered** (leakwatch only): leakwatch reads a cheap clock at the entry and exit of its C++ GC epilogue (the prologue's " +
       'read and the parts of the two epilogue reads outside that interval are added as the cost of a clock read, calibrated once at install: ' +
-      "every clock read in the pause counts) and of delivery (the wake-up's threadsafe-function call, `take_batch()` and the conversion of " +
-      'the batch to JS objects, up to the JS callback) and reports the sums in every `stats` payload ' +
+      "every clock read in the pause counts) and of delivery (the wake-up's threadsafe-function call, `take_batch()`, the batch's " +
+      'conversion to JS and the call, and the building of the `stats` objects in JS, up to the moment the listeners get them) and reports the sums in every `stats` payload ' +
       '(`selfTimeByKindMs`, `deliverySelfTimeMs`). The difference between a payload taken before and after the work, divided by the GCs ' +
       'of each kind, is the self-metered cost per GC. It is far more precise than side by side (no noise of other work) but does not ' +
       'cover the event-loop wake-up, the `emit` and the listeners; the side-by-side figure is the cross-check.',
@@ -229,7 +229,7 @@ function documentMarkdown(meta, analysis, failures) {
       `${verdict(gB.callbackNsPerScavenge.median, GOAL_SCAVENGE_NS)}) and ${ns(fB.callbackNsPerFullGc.median)} per full GC inside the GC pause ` +
       `(goal ≤ ${GOAL_FULL_GC_NS / 1000} µs: ${verdict(fB.callbackNsPerFullGc.median, GOAL_FULL_GC_NS)}), every clock read counted; most of a ` +
       "full GC's is V8's own `GetHeapStatistics()` on caches the GC has just cold. Delivering a batch to JS (the wake-up's threadsafe-function " +
-      `call, take_batch draining the ring, the conversion of the payload to JS objects and the call, all outside the pause) costs ` +
+      `call, take_batch draining the ring, the batch crossing to JS, the call and the \`stats\` objects built in JS, all outside the pause) costs ` +
       `${ns(fB.deliveryNsPerBatch.median)} per batch (goal ≤ ${GOAL_DELIVERY_NS / 1000} µs: ${verdict(fB.deliveryNsPerBatch.median, GOAL_DELIVERY_NS)}). ` +
       'Before issue 14 (the threadsafe-function call, a ~1 KB sample copied and the queue inside the pause), a quick run of this benchmark ' +
       'on the same machine measured 75 ns per scavenge (only one of its three clock reads metered), 11 µs per full GC inside the pause and ' +

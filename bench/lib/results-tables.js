@@ -52,7 +52,7 @@ function reportResults(meta, analysis, failures, level) {
   p(
     `Side by side: (CPU(X) − CPU(A)) / GCs of the work (the GC count of the B run of the same round), median [IQR]. ` +
       `Per scavenge from the scavenge workload, per full GC from the fullgc workload (forced full GCs on a fixed heap). ` +
-      `"Self-metered" rows: the time leakwatch measured inside its own hook (callback) and in delivery (take_batch + conversion of the batch to JS, up to the JS callback), per GC of that kind.`,
+      `"Self-metered" rows: the time leakwatch measured inside its own hook (callback) and in delivery (take_batch + the batch crossing to JS + the \`stats\` objects built in JS, up to the listeners), per GC of that kind.`,
   );
   p();
   const gcRows = shown.map((v) => [
@@ -144,7 +144,7 @@ function reportResults(meta, analysis, failures, level) {
     verdict(fB.callbackNsPerFullGc.median, GOAL_FULL_GC_NS),
   ]);
   goalRows.push([
-    `≤ ${GOAL_DELIVERY_NS / 1000} µs delivery to JS per batch, self-metered (B fullgc: wake-up + take_batch + conversion, outside the pause)`,
+    `≤ ${GOAL_DELIVERY_NS / 1000} µs delivery to JS per batch, self-metered (B fullgc: wake-up + take_batch + crossing to JS + the payloads built, outside the pause)`,
     `${ns(fB.deliveryNsPerBatch.median)} (later batches ${ns(fB.laterBatchMedianNs.median)})`,
     verdict(fB.deliveryNsPerBatch.median, GOAL_DELIVERY_NS),
   ]);
@@ -214,7 +214,7 @@ function reportResults(meta, analysis, failures, level) {
     `leakwatch self-metering in detail. Callback = prologue + epilogue of the C++ hook inside the GC pause, every clock read counted ` +
       `(incl. GetHeapStatistics and the record written into the ring when the GC is delivered); delivery = outside the pause: the ` +
       `wake-up's threadsafe-function call (from an unref'd libuv check/prepare handle) + take_batch() on the JS thread (draining the ring) + ` +
-      `the conversion of the batch to JS objects, up to the start of the JS callback. Over the window of the work + one forced full GC. Median [IQR] over rounds. ` +
+      `the batch crossing to JS (its \`stats\` packed in one Float64Array) and the call, and the \`stats\` objects built in JS, up to the moment the listeners get them. Over the window of the work + one forced full GC. Median [IQR] over rounds. ` +
       `Not covered by the self-metering: the event loop's dispatch of the wake-up, the \`emit\` and the listeners: ` +
       `those show only side by side.`,
   );

@@ -20,7 +20,8 @@ use super::errors::{throw, throw_coded, JsErrorKind};
 use super::gc_profile;
 use super::memory_kinds::OutsideHeap;
 use super::payload::{
-    Batch, DetectorOptionsInput, LeakEndPayload, LeakPayload, MonitorSettings, StatsPayload,
+    Batch, DetectorOptionsInput, LeakEndPayload, LeakPayload, MonitorSettings, Numbers,
+    PackedStats, StatsPayload,
 };
 use super::rss;
 use super::v8_layer::{self, V8LayerStatus};
@@ -78,6 +79,9 @@ struct Pending {
     queue: EventQueue<GcSample>,
     flush_scheduled: bool,
     want_stats: bool,
+    /// `stats` go to JS as numbers (`Batch::packed_stats`), not objects: `monitorStart`'s
+    /// `packed`.
+    packed: bool,
     /// index.js is taking a heap snapshot: the GCs V8 runs for it are marked (nesting depth).
     snapshot_depth: u32,
 }
@@ -86,8 +90,9 @@ struct Pending {
 struct DeliveryMeter {
     self_time_ms: f64,
     undelivered_drops: u64,
-    /// When the last batch left Rust: its conversion to JS objects and the call into JS are
-    /// leakwatch's cost too, metered up to the moment index.js receives the batch.
+    /// When the last batch left Rust: its conversion to JS, the call into JS and the `stats`
+    /// objects index.js builds from it are leakwatch's cost too, metered up to the moment the
+    /// listeners get them.
     batch_ready_at: Option<Instant>,
 }
 
@@ -214,6 +219,7 @@ impl Shared {
         outside.update(&evidence, rss, &mut leaks, &mut ends);
         meter.undelivered_drops += dropped;
         let mut stats = Vec::new();
+        let mut packed = PackedStats::default();
         if pending.want_stats {
             // The GCs of leakwatch's own snapshots are not `stats` (as memwatch's were not): a
             // HeapDiff in a `stats` listener would otherwise feed itself. They still count in
@@ -224,17 +230,29 @@ impl Shared {
                 if s.kind == GcKind::MarkSweepCompact {
                     payload.rss = rss;
                 }
-                stats.push(payload);
+                if pending.packed {
+                    packed.push(payload, s.kind);
+                } else {
+                    stats.push(payload);
+                }
             }
         }
         meter.self_time_ms += started.elapsed().as_secs_f64() * 1e3;
         meter.batch_ready_at = Some(Instant::now());
+        let (stats, packed_stats, heap_spaces) = if pending.packed {
+            let spaces = (!packed.heap_spaces.is_empty()).then_some(packed.heap_spaces);
+            (None, Some(Numbers(packed.numbers)), spaces)
+        } else {
+            (Some(stats), None, None)
+        };
         Batch {
             stats,
-            leaks,
-            ends,
+            packed_stats,
+            heap_spaces,
+            leaks: (!pending.packed || !leaks.is_empty()).then_some(leaks),
+            ends: (!pending.packed || !ends.is_empty()).then_some(ends),
             state: detector.state().name().to_string(),
-            states: outside.states(detector.state()),
+            states: (!pending.packed).then(|| outside.states(detector.state())),
         }
     }
 }
@@ -281,6 +299,7 @@ impl Monitor {
                         queue: EventQueue::with_capacity(QUEUE_CAPACITY),
                         flush_scheduled: false,
                         want_stats: true,
+                        packed: false,
                         snapshot_depth: 0,
                     },
                     detector,
@@ -308,7 +327,13 @@ impl Monitor {
 
     /// `with_hook`: install the GC callbacks (the V8 layer is on); otherwise samples come
     /// only from `feed_profile`.
-    fn start(&mut self, env: &Env, callback: Function<Batch, ()>, with_hook: bool) -> Result<()> {
+    fn start(
+        &mut self,
+        env: &Env,
+        callback: Function<Batch, ()>,
+        with_hook: bool,
+        packed: bool,
+    ) -> Result<()> {
         if self.running() {
             return Ok(());
         }
@@ -341,6 +366,7 @@ impl Monitor {
             state.outside.reset();
             state.bursts = BurstCoalescer::new();
             state.profiled = ProfiledCounters::default();
+            state.pending.packed = packed;
         }
         // A provisional hook (see `provisional`) becomes the monitor's, with the samples it
         // queued: `monitor_flush` delivers them.
@@ -440,14 +466,16 @@ pub fn init(env: Env) -> Result<()> {
     env.set_instance_data(data, (), |_| {})
 }
 
-/// Starts monitoring; `callback({ stats, leaks, ends, state })` receives each batch.
-/// Idempotent.
+/// Starts monitoring; `callback({ stats, leaks, ends, state })` receives each batch (with
+/// `packed`, `{ packedStats, heapSpaces, leaks, ... }` instead: lib/stats-payload.js builds
+/// the `stats`). Idempotent.
 // A panic becomes a JS error instead of unwinding into Node (which would abort).
 #[napi(catch_unwind)]
-pub fn monitor_start(env: Env, callback: Function<Batch, ()>) -> Result<()> {
+pub fn monitor_start(env: Env, callback: Function<Batch, ()>, packed: Option<bool>) -> Result<()> {
     // With the V8 layer off no hook is installed: samples come from `monitorFeedProfile`.
     let with_hook = v8_layer::enabled(&env);
-    with_monitor(&env, |m| m.start(&env, callback, with_hook))
+    let packed = packed.unwrap_or(false);
+    with_monitor(&env, |m| m.start(&env, callback, with_hook, packed))
 }
 
 /// Feeds the GCs of one `v8.GCProfiler` report (`profile`: what `stop()` returned; the two
@@ -540,7 +568,8 @@ pub fn monitor_stop(env: Env) -> Result<()> {
     })
 }
 
-/// Called by index.js as a batch arrives: adds the conversion and call time to the meter.
+/// Called by index.js once it has built a batch's payloads, before the listeners get them:
+/// adds the conversion, the call and that building to the meter.
 #[napi(catch_unwind)]
 pub fn monitor_batch_received(env: Env) -> Result<()> {
     with_monitor(&env, |m| {

@@ -1,7 +1,10 @@
 //! The JS shapes of `stats` and `leak` payloads. Numbers are `f64` so that loggers and
 //! metrics libraries get plain numbers, never BigInts.
 
-use napi::bindgen_prelude::{Either, Null};
+use std::ptr;
+
+use napi::bindgen_prelude::{check_status, Either, Null, ToNapiValue, TypeName, ValueType};
+use napi::sys;
 use napi_derive::napi;
 
 use leakwatch_core::detector::{DetectorOptions, EpisodeEnd, LeakReport, LeakState};
@@ -120,6 +123,167 @@ impl StatsPayload {
     }
 }
 
+/// The names of a packed `stats` row's numbers, in order (see [`PackedStats`]); lib/stats-payload.js
+/// builds the objects from them, and a test asserts it reads the same layout
+/// (`statsLayout()`). A per-kind group is its five kinds, then `total`.
+pub const STATS_FIELDS: [&str; 38] = [
+    "timestamp",
+    "gcType",
+    "forced",
+    "pauseMs",
+    "usedHeapSize",
+    "totalHeapSize",
+    "totalHeapSizeExecutable",
+    "heapSizeLimit",
+    "totalPhysicalSize",
+    "totalAvailableSize",
+    "mallocedMemory",
+    "peakMallocedMemory",
+    "externalMemory",
+    "numberOfNativeContexts",
+    "numberOfDetachedContexts",
+    "gcCount",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "gcTimeMs",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "selfTimeMs",
+    "selfTimeByKindMs",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "deliverySelfTimeMs",
+    "droppedEvents",
+    "heapSpaces",
+    "rss",
+];
+
+/// A batch's `stats` as numbers, [`STATS_FIELDS`]`.len()` per GC: one typed array crosses into
+/// JS instead of ~60 properties, each defined through N-API (most of a batch's delivery time).
+/// `gcType` is the `GcKind` index, `forced` 0 or 1, `heapSpaces` how many of the batch's
+/// `heapSpaces` are this GC's (-1: none, the field absent), `rss` NaN when absent.
+#[derive(Default)]
+pub struct PackedStats {
+    pub numbers: Vec<f64>,
+    pub heap_spaces: Vec<HeapSpacePayload>,
+}
+
+impl PackedStats {
+    pub fn push(&mut self, p: StatsPayload, kind: GcKind) {
+        let kinds = |k: &PerGcKind| {
+            [
+                k.scavenge,
+                k.minor_mark_sweep,
+                k.mark_sweep_compact,
+                k.incremental_marking,
+                k.process_weak_callbacks,
+                k.total,
+            ]
+        };
+        let spaces = p.heap_spaces.map_or(-1.0, |mut spaces| {
+            let n = spaces.len() as f64;
+            self.heap_spaces.append(&mut spaces);
+            n
+        });
+        self.numbers.extend_from_slice(&[
+            p.timestamp,
+            kind.index() as f64,
+            if p.forced { 1.0 } else { 0.0 },
+            p.pause_ms,
+            p.used_heap_size,
+            p.total_heap_size,
+            p.total_heap_size_executable,
+            p.heap_size_limit,
+            p.total_physical_size,
+            p.total_available_size,
+            p.malloced_memory,
+            p.peak_malloced_memory,
+            p.external_memory,
+            p.number_of_native_contexts,
+            p.number_of_detached_contexts,
+        ]);
+        self.numbers.extend_from_slice(&kinds(&p.gc_count));
+        self.numbers.extend_from_slice(&kinds(&p.gc_time_ms));
+        self.numbers.push(p.self_time_ms);
+        self.numbers
+            .extend_from_slice(&kinds(&p.self_time_by_kind_ms));
+        self.numbers.extend_from_slice(&[
+            p.delivery_self_time_ms,
+            p.dropped_events,
+            spaces,
+            p.rss.unwrap_or(f64::NAN),
+        ]);
+    }
+}
+
+/// Numbers that reach JS as a `Float64Array` of their own, copied into a fresh ArrayBuffer:
+/// napi-rs's `Float64Array` lends the Vec to an external ArrayBuffer with a finalizer, which
+/// costs far more than copying a few hundred bytes.
+pub struct Numbers(pub Vec<f64>);
+
+impl TypeName for Numbers {
+    fn type_name() -> &'static str {
+        "Float64Array"
+    }
+
+    fn value_type() -> ValueType {
+        ValueType::Object
+    }
+}
+
+impl ToNapiValue for Numbers {
+    unsafe fn to_napi_value(env: sys::napi_env, val: Self) -> napi::Result<sys::napi_value> {
+        let bytes = std::mem::size_of_val(val.0.as_slice());
+        let (mut data, mut buffer, mut array) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
+        // SAFETY: `env` is the live environment napi-rs converts in (the JS thread); N-API
+        // fills the out-pointers, and `data` has `bytes` writable bytes when it succeeds.
+        unsafe {
+            check_status!(sys::napi_create_arraybuffer(
+                env,
+                bytes,
+                &mut data,
+                &mut buffer
+            ))?;
+            if bytes > 0 {
+                ptr::copy_nonoverlapping(val.0.as_ptr().cast::<u8>(), data.cast::<u8>(), bytes);
+            }
+            check_status!(sys::napi_create_typedarray(
+                env,
+                sys::TypedarrayType::float64_array,
+                val.0.len(),
+                buffer,
+                0,
+                &mut array,
+            ))?;
+        }
+        Ok(array)
+    }
+}
+
+/// The layout lib/stats-payload.js must read: the field names and the `gcType` names by index.
+#[napi(object, object_from_js = false)]
+pub struct StatsLayout {
+    pub fields: Vec<&'static str>,
+    pub gc_types: Vec<&'static str>,
+}
+
+#[napi]
+pub fn stats_layout() -> StatsLayout {
+    StatsLayout {
+        fields: STATS_FIELDS.to_vec(),
+        gc_types: GcKind::ALL.iter().map(|k| k.name()).collect(),
+    }
+}
+
 #[napi(object)]
 pub struct LeakPayload {
     /// What grew: "heap", "external" or "rss" (`core::memory_kind::MemoryKind`).
@@ -218,33 +382,42 @@ impl LeakEndPayload {
 }
 
 /// One delivery to JS: everything that happened since the previous one.
-#[napi(object)]
+#[napi(object, object_from_js = false)]
 pub struct Batch {
-    pub stats: Vec<StatsPayload>,
-    pub leaks: Vec<LeakPayload>,
+    /// The `stats` payloads as objects; absent when monitoring was started with `packed`.
+    pub stats: Option<Vec<StatsPayload>>,
+    /// With `packed`: the `stats` payloads as numbers (see [`PackedStats`]).
+    pub packed_stats: Option<Numbers>,
+    /// With `packed`: the heap spaces of every packed payload that has them, in order.
+    pub heap_spaces: Option<Vec<HeapSpacePayload>>,
+    /// With `packed`, `leaks`, `ends` and `states` are absent when empty or unchanged:
+    /// every property costs its conversion.
+    pub leaks: Option<Vec<LeakPayload>>,
     /// Episodes that ended in this batch (`leakEnd`), in order.
-    pub ends: Vec<LeakEndPayload>,
+    pub ends: Option<Vec<LeakEndPayload>>,
     /// The detector's `LeakState` after the batch: "none", "suspected" or "leaking". index.js
     /// exposes it as `leakState` and takes the "before" picture of `diffOnLeak` when it leaves
     /// "none", dropping it when it is back.
     pub state: String,
     /// Every kind's state after the batch (`leakwatch.leakStates`).
-    pub states: LeakStates,
+    pub states: Option<LeakStates>,
 }
 
 impl Batch {
     /// Nothing to deliver (a batch that could not be taken).
     pub fn empty() -> Batch {
         Batch {
-            stats: Vec::new(),
-            leaks: Vec::new(),
-            ends: Vec::new(),
+            stats: Some(Vec::new()),
+            packed_stats: None,
+            heap_spaces: None,
+            leaks: Some(Vec::new()),
+            ends: Some(Vec::new()),
             state: LeakState::None.name().to_string(),
-            states: LeakStates {
+            states: Some(LeakStates {
                 heap: LeakState::None.name().to_string(),
                 external: LeakState::None.name().to_string(),
                 rss: LeakState::None.name().to_string(),
-            },
+            }),
         }
     }
 }
