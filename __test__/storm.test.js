@@ -65,16 +65,21 @@ test(`${LONG ? '1e6' : 'tens of thousands of'} GCs with minor delivery on: RSS s
   assert.ok(steady.length >= 10, `only ${steady.length} RSS samples`);
   const third = Math.floor(steady.length / 3);
   const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const drift = mean(steady.slice(-third)) - mean(steady.slice(0, third));
+  const [first, middle, last] = [steady.slice(0, third), steady.slice(third, 2 * third), steady.slice(-third)].map(mean);
+  const drift = last - first;
+  // Growth per GC rises in every third; a one-time step (Node 26's V8 grows its young
+  // generation ~5 MB once, at a moment that varies from run to run) in one only.
+  const perThird = Math.min(middle - first, last - middle);
   const spread = Math.max(...steady) - Math.min(...steady);
   t.diagnostic(
     `${o.gcs} GCs (${o.scavenges} scavenges, ${o.fullGcs} full) in ${(o.elapsedMs / 1000).toFixed(1)} s, ` +
-      `${o.events} stats events, ${o.dropped} dropped; steady RSS ${mb(Math.min(...steady))}-${mb(Math.max(...steady))} MB, drift ${mb(drift)} MB`,
+      `${o.events} stats events, ${o.dropped} dropped; steady RSS ${mb(Math.min(...steady))}-${mb(Math.max(...steady))} MB, drift ${mb(drift)} MB (${mb(middle - first)} + ${mb(last - middle)})`,
   );
   assert.ok(o.gcs >= (LONG ? 1_000_000 : 20_000), `only ${o.gcs} GCs`);
   assert.ok(o.fullGcs > 1024, `${o.fullGcs} full GCs: the detector's sample cap (1024) was not reached`);
   assert.equal(o.events + o.dropped, o.gcs, 'every GC delivered or counted as dropped');
-  assert.ok(drift < 4 * MB, `RSS drifted ${mb(drift)} MB after warm-up`);
+  assert.ok(perThird < 2 * MB, `RSS grew ${mb(middle - first)} then ${mb(last - middle)} MB per third after warm-up`);
+  assert.ok(drift < 8 * MB, `RSS drifted ${mb(drift)} MB after warm-up`);
   assert.ok(spread < 10 * MB, `RSS spread ${mb(spread)} MB after warm-up`);
   assert.equal(o.monitoring, true);
 });
