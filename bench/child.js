@@ -42,8 +42,8 @@
 // is the overhead in a service as it normally runs. The one flag we set at run time is
 // --expose-gc, in every variant alike, to run one identical full GC before the work starts.
 //
-// The process must exit on its own with the listeners still attached: leakwatch's
-// threadsafe function is weak (unref'd). The parent checks that and reports it.
+// The process must exit on its own with the listeners still attached: leakwatch's wake-up
+// handles are unref'd. The parent checks that and reports it.
 
 const v8 = require('node:v8');
 const vm = require('node:vm');

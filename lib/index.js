@@ -14,7 +14,7 @@ const evidence = require('./evidence');
 const allocationSites = require('./allocation-sites');
 const { oldGenerationLimit } = require('./old-generation-limit');
 const { memoryLimit } = require('./memory-limit');
-const { batchStats } = require('./stats-payload');
+const { batchStats, statsPayloads, LEAK_STATES } = require('./stats-payload');
 
 const MONITORED = ['stats', 'leak', 'leakEnd'];
 const { native } = binding;
@@ -241,7 +241,7 @@ class Leakwatch extends EventEmitter {
     this.#flush ??= setImmediate(() => {
       this.#flush = null;
       const batch = binding.monitorFlush();
-      if (batch) this.#deliver(batch);
+      if (batch) this.#deliverBatch(batch);
     });
     this.#refFlush();
   }
@@ -288,7 +288,7 @@ class Leakwatch extends EventEmitter {
     if (native.mode === 'unavailable') return;
     binding.monitorConfigure({ wantStats });
     if (want && !this.#running) {
-      binding.monitorStart((batch) => this.#deliver(batch), true);
+      binding.monitorStart(this.#onBatch, true);
       this.#profiler?.start();
       this.#running = true;
     } else if (!want && this.#running) {
@@ -301,12 +301,23 @@ class Leakwatch extends EventEmitter {
     this.#refFlush();
   }
 
-  // JS thread, called by the native side with one batch. A throwing listener surfaces as an
-  // uncaught exception, as with any EventEmitter, without losing the rest of the batch.
-  #deliver(batch) {
-    const { leaks = NONE, ends = NONE, state } = batch;
-    // The payloads are built before the meter stops: their cost is leakwatch's too.
-    const stats = batchStats(batch);
+  // JS thread, called by the native side with one batch: from the event loop as arguments
+  // (`numbers`, a kept Float64Array, its first `count` the packed `stats`; `state` by number;
+  // the rest undefined when empty: crates/node/src/binding/loop_call.rs), or as one object
+  // (monitorFlush's, and the threadsafe function's without the V8 layer).
+  #onBatch = (numbers, count, state, heapSpaces, leaks, ends) => {
+    if (count === undefined) return this.#deliverBatch(numbers);
+    // The payloads are built before the meter stops (in #deliver): their cost is leakwatch's.
+    this.#deliver(statsPayloads(numbers, heapSpaces, count), LEAK_STATES[state], leaks, ends);
+  };
+
+  #deliverBatch(batch) {
+    this.#deliver(batchStats(batch), batch.state, batch.leaks, batch.ends);
+  }
+
+  // A throwing listener surfaces as an uncaught exception, as with any EventEmitter, without
+  // losing the rest of the batch.
+  #deliver(stats, state, leaks = NONE, ends = NONE) {
     binding.monitorBatchReceived();
     for (const s of stats) this.#emitSafely('stats', s);
     // The evidence follows the detector's state: a "before" picture while it is not 'none'.

@@ -11,6 +11,8 @@
 // payload of each shape (with or without `heapSpaces`, `rss`) is kept alive here.
 
 const GC_TYPES = ['scavenge', 'minor-mark-sweep', 'mark-sweep-compact', 'incremental-marking', 'process-weak-callbacks'];
+// A batch's `state` by number, when it comes from the loop as arguments (loop_call.rs).
+const LEAK_STATES = ['none', 'suspected', 'leaking'];
 
 // A per-kind group: its five kinds, then `total`. Empty names: the rest of a group.
 const FIELDS = [
@@ -68,11 +70,12 @@ function perKind(f, o) {
 }
 
 // The objects napi-rs built before, field for field and in the same order: `heapSpaces` and
-// `rss` only when present.
-function statsPayloads(f, heapSpaces) {
+// `rss` only when present. `count`: how many of `f`'s numbers are the batch's (a kept array
+// from the loop is longer).
+function statsPayloads(f, heapSpaces, count = f.length) {
   const out = [];
   let space = 0;
-  for (let o = 0; o + STRIDE <= f.length; o += STRIDE) {
+  for (let o = 0; o + STRIDE <= count; o += STRIDE) {
     const s = {
       timestamp: f[o],
       gcType: GC_TYPES[f[o + 1]],
@@ -115,4 +118,4 @@ function batchStats(batch) {
   return lastBatch.packedStats ? statsPayloads(lastBatch.packedStats, lastBatch.heapSpaces) : lastBatch.stats;
 }
 
-module.exports = { batchStats, statsPayloads, FIELDS, GC_TYPES, STRIDE };
+module.exports = { batchStats, statsPayloads, FIELDS, GC_TYPES, LEAK_STATES, STRIDE };

@@ -23,7 +23,7 @@ function anchorUseRows(packages, node) {
     [
       'B',
       `leakwatch@${require(path.join(REPO, 'package.json')).version} (this repository)`,
-      "`on('stats')` + `on('leak')`, default options: the C++ hook times and counts every GC; full GCs are recorded into a ring inside the pause and delivered from the event loop (an unref'd libuv check/prepare handle wakes a batched, weak threadsafe function), emitted as `stats`, fed to the leak detector.",
+      "`on('stats')` + `on('leak')`, default options: the C++ hook times and counts every GC; full GCs are recorded into a ring inside the pause and delivered from the event loop (an unref'd libuv check/prepare handle takes the batch and calls JS from that turn), emitted as `stats`, fed to the leak detector.",
     ],
     ['C', 'leakwatch', 'As B plus `configure({ includeMinorGc: true })`: every scavenge is delivered to JS too (worst case).'],
     [
@@ -188,11 +188,11 @@ function documentMarkdown(meta, analysis, failures) {
   p(
     "- **Self-metered** (leakwatch only): leakwatch reads a cheap clock at the entry and exit of its C++ GC epilogue (the prologue's " +
       'read and the parts of the two epilogue reads outside that interval are added as the cost of a clock read, calibrated once at install: ' +
-      "every clock read in the pause counts) and of delivery (the wake-up's threadsafe-function call, `take_batch()`, the batch's " +
-      'conversion to JS and the call, and the building of the `stats` objects in JS, up to the moment the listeners get them) and reports the sums in every `stats` payload ' +
+      'every clock read in the pause counts) and of delivery (from the wake-up in the loop turn: `take_batch()`, the batch crossing to JS ' +
+      'and the call, and the building of the `stats` objects in JS, up to the moment the listeners get them) and reports the sums in every `stats` payload ' +
       '(`selfTimeByKindMs`, `deliverySelfTimeMs`). The difference between a payload taken before and after the work, divided by the GCs ' +
       'of each kind, is the self-metered cost per GC. It is far more precise than side by side (no noise of other work) but does not ' +
-      'cover the event-loop wake-up, the `emit` and the listeners; the side-by-side figure is the cross-check.',
+      "cover libuv's dispatch to the wake-up handle, the `emit` and the listeners; the side-by-side figure is the cross-check.",
   );
   p(
     `- **Goals** (issue 14): ≤ ${GOAL_SCAVENGE_NS} ns per scavenge and ≤ ${GOAL_FULL_GC_NS / 1000} µs per full GC inside the GC pause, ` +
@@ -228,10 +228,13 @@ function documentMarkdown(meta, analysis, failures) {
     `- Self-metered, leakwatch's GC hook costs ${ns(gB.callbackNsPerScavenge.median)} per scavenge (goal ≤ ${GOAL_SCAVENGE_NS} ns: ` +
       `${verdict(gB.callbackNsPerScavenge.median, GOAL_SCAVENGE_NS)}) and ${ns(fB.callbackNsPerFullGc.median)} per full GC inside the GC pause ` +
       `(goal ≤ ${GOAL_FULL_GC_NS / 1000} µs: ${verdict(fB.callbackNsPerFullGc.median, GOAL_FULL_GC_NS)}), every clock read counted; most of a ` +
-      "full GC's is V8's own `GetHeapStatistics()` on caches the GC has just cold. Delivering a batch to JS (the wake-up's threadsafe-function " +
-      `call, take_batch draining the ring, the batch crossing to JS, the call and the \`stats\` objects built in JS, all outside the pause) costs ` +
+      "full GC's is V8's own `GetHeapStatistics()` on caches the GC has just cold. Delivering a batch to JS (take_batch draining the ring " +
+      `from the loop turn's wake-up, the batch crossing to JS, the call and the \`stats\` objects built in JS, all outside the pause) costs ` +
       `${ns(fB.deliveryNsPerBatch.median)} per batch (goal ≤ ${GOAL_DELIVERY_NS / 1000} µs: ${verdict(fB.deliveryNsPerBatch.median, GOAL_DELIVERY_NS)}). ` +
-      'Before issue 14 (the threadsafe-function call, a ~1 KB sample copied and the queue inside the pause), a quick run of this benchmark ' +
+      'Part of that is what any JS pays in the first turn after a full GC (cold caches, fresh allocation areas): `node bench/post-gc.js` ' +
+      "times leakwatch's own `stats`-building JS without the addon, after a full GC and with none before it (docs/costs.md). " +
+      'Before the batch was delivered straight from the loop turn (a threadsafe-function hop, the batch crossing as one object with a fresh ' +
+      'Float64Array), a 4-round run measured 72 µs per batch; before issue 14 (the threadsafe-function call, a ~1 KB sample copied and the queue inside the pause), a quick run of this benchmark ' +
       'on the same machine measured 75 ns per scavenge (only one of its three clock reads metered), 11 µs per full GC inside the pause and ' +
       '74 µs per batch of delivery (without the wake-up call, then inside the pause).',
   );

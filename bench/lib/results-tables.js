@@ -213,9 +213,9 @@ function reportResults(meta, analysis, failures, level) {
   p(
     `leakwatch self-metering in detail. Callback = prologue + epilogue of the C++ hook inside the GC pause, every clock read counted ` +
       `(incl. GetHeapStatistics and the record written into the ring when the GC is delivered); delivery = outside the pause: the ` +
-      `wake-up's threadsafe-function call (from an unref'd libuv check/prepare handle) + take_batch() on the JS thread (draining the ring) + ` +
-      `the batch crossing to JS (its \`stats\` packed in one Float64Array) and the call, and the \`stats\` objects built in JS, up to the moment the listeners get them. Over the window of the work + one forced full GC. Median [IQR] over rounds. ` +
-      `Not covered by the self-metering: the event loop's dispatch of the wake-up, the \`emit\` and the listeners: ` +
+      `wake-up in the loop turn (an unref'd libuv check/prepare handle): take_batch() on the JS thread (draining the ring) + ` +
+      `the batch crossing to JS (as arguments, its \`stats\` packed in a kept Float64Array) and the call, and the \`stats\` objects built in JS, up to the moment the listeners get them. Over the window of the work + one forced full GC. Median [IQR] over rounds. ` +
+      `Not covered by the self-metering: libuv's dispatch to the wake-up handle, the \`emit\` and the listeners: ` +
       `those show only side by side.`,
   );
   p();

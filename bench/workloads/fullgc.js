@@ -8,7 +8,7 @@
 // every GC does the same marking work and allocates almost nothing in between.
 //
 // Why one GC per setImmediate: each GC gets its own event-loop turn, so every hook that
-// delivers to JS (leakwatch's threadsafe function, memwatch's uv_queue_work, gc-stats'
+// delivers to JS (leakwatch's loop-turn wake-up, memwatch's uv_queue_work, gc-stats'
 // uv_async, the perf_hooks observer) delivers once per GC instead of coalescing, as in a
 // service where full GCs are seconds apart.
 

@@ -10,8 +10,8 @@
 // escape analysis removes the allocation entirely; a tiny ring keeps each one alive for
 // only 64 iterations, so it is dead by the next scavenge.
 //
-// Why chunks + setImmediate: leakwatch delivers its events from a threadsafe function, i.e.
-// on a later turn of the event loop. A loop that never yields would let the events pile up
+// Why chunks + setImmediate: leakwatch delivers its events from the event loop, i.e. on a
+// later turn of it. A loop that never yields would let the events pile up
 // (and be coalesced) and hide the real delivery cost of `includeMinorGc: true`. Yielding
 // every chunk gives the event loop a turn at least once per scavenge, as a service would.
 

@@ -31,24 +31,6 @@ using lw::v8api;
 
 namespace {
 
-// A Node-API handle scope: v8::HandleScope is inline in V8 14 (it reads the isolate's
-// internals), Node-API's is a stable C function. `env` is the napi_env of the current call.
-class Scope {
- public:
-  explicit Scope(napi_env env) : env_(env) {
-    if (env_ != nullptr && napi_open_handle_scope(env_, &scope_) != napi_ok) scope_ = nullptr;
-  }
-  ~Scope() {
-    if (scope_ != nullptr) napi_close_handle_scope(env_, scope_);
-  }
-  Scope(const Scope&) = delete;
-  Scope& operator=(const Scope&) = delete;
-
- private:
-  napi_env env_;
-  napi_handle_scope scope_ = nullptr;
-};
-
 // Gives glibc's free lists back to the system: a snapshot's ~1.2 KB per heap node is freed by
 // Delete() but glibc keeps it (RSS stays up by the snapshot's size) until trimmed.
 // LEAKWATCH_BENCH_NO_RELEASE=1 skips it, for bench/snapshot.js's "before the fix" rows only
@@ -256,7 +238,7 @@ void walk(napi_env env, v8::Isolate* isolate, const v8::HeapSnapshot* snapshot, 
   std::vector<LwHeapNode> batch;
   batch.reserve(kNodesPerBatch);
   for (int start = 0; start < count; start += kNodesPerBatch) {
-    Scope scope(env);
+    lw::NapiScope scope(env);
     const int end = count - start > kNodesPerBatch ? start + kNodesPerBatch : count;
     batch.clear();
     for (int i = start; i < end; i++) {
@@ -358,7 +340,7 @@ std::string edge_label(v8::Isolate* isolate, const v8::HeapGraphEdge* edge) {
 // "global → cache (Map) → table (system / OrderedHashMap) → [7] (LeakyThing)": the root's
 // child first, then one "edge (node)" per hop.
 std::string format_path(napi_env env, v8::Isolate* isolate, const Visit* order, int32_t at) {
-  Scope scope(env);
+  lw::NapiScope scope(env);
   std::vector<int32_t> chain;
   for (int32_t i = at; i > 0; i = order[i].parent) chain.push_back(i);
   std::reverse(chain.begin(), chain.end());
@@ -586,7 +568,7 @@ int64_t leakwatch_heap_snapshot_walk(void* env, void* context, double budget_ms,
   v8::HeapProfiler* profiler = v8api.isolate_get_heap_profiler(isolate);
   if (profiler == nullptr) return LEAKWATCH_SNAPSHOT_UNAVAILABLE;
   napi_env napi = static_cast<napi_env>(env);
-  Scope scope(napi);
+  lw::NapiScope scope(napi);
   SnapshotControl control(isolate, budget_ms, probe);
   // Taking the snapshot runs full GCs first, so only live objects are in it.
   const v8::HeapSnapshot* snapshot = take_snapshot(profiler, &control);
@@ -623,7 +605,7 @@ int64_t leakwatch_heap_snapshot_write(void* env, const char* path, double budget
     if (error_number != nullptr) *error_number = errno;
     return LEAKWATCH_SNAPSHOT_WRITE_FAILED;
   }
-  Scope scope(static_cast<napi_env>(env));
+  lw::NapiScope scope(static_cast<napi_env>(env));
   SnapshotControl control(isolate, budget_ms, probe);
   const v8::HeapSnapshot* snapshot = take_snapshot(profiler, &control);
   int64_t result = LEAKWATCH_SNAPSHOT_UNAVAILABLE;
@@ -674,7 +656,7 @@ int64_t leakwatch_heap_snapshot_floor(void* env, int32_t snapshots, int32_t clea
   // Delete()), with no time limit: the floor is V8's cost, not ours.
   SnapshotControl control(isolate, INFINITY, nullptr);
   for (int32_t i = 0; i < snapshots; i++) {
-    Scope scope(static_cast<napi_env>(env));
+    lw::NapiScope scope(static_cast<napi_env>(env));
     const v8::HeapSnapshot* snapshot = take_snapshot(profiler, &control);
     if (snapshot == nullptr) return -1;
     count = v8api.snapshot_get_nodes_count(snapshot);

@@ -46,23 +46,6 @@ VectorView<T> view(const void* vector) {
   return v;
 }
 
-// A Node-API handle scope for the profile's strings (v8::HandleScope is inline in V8 14).
-class Scope {
- public:
-  explicit Scope(napi_env env) : env_(env) {
-    if (env_ != nullptr && napi_open_handle_scope(env_, &scope_) != napi_ok) scope_ = nullptr;
-  }
-  ~Scope() {
-    if (scope_ != nullptr) napi_close_handle_scope(env_, scope_);
-  }
-  Scope(const Scope&) = delete;
-  Scope& operator=(const Scope&) = delete;
-
- private:
-  napi_env env_;
-  napi_handle_scope scope_ = nullptr;
-};
-
 Handle handle_of(const v8::Local<v8::String>& local) {
   Handle h;
   static_assert(sizeof h == sizeof local, "a Local is one pointer");
@@ -98,7 +81,7 @@ extern "C" int64_t leakwatch_sampling_read(void* env, void* profiler, void* cont
   if (profiler == nullptr || !leakwatch_sampling_available()) return -1;
   v8::Isolate* isolate = lw::current_isolate();
   if (isolate == nullptr) return -1;
-  Scope scope(static_cast<napi_env>(env));
+  lw::NapiScope scope(static_cast<napi_env>(env));  // for the profile's strings
   // Owned by us (nullptr: no sampler running); its nodes live as long as it does.
   v8::AllocationProfile* profile =
       v8api.profiler_get_allocation_profile(static_cast<v8::HeapProfiler*>(profiler));

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <node_api.h>
 #include <v8.h>
 #include <v8-profiler.h>
 
@@ -126,6 +127,25 @@ class Utf8 {
   static constexpr int kReplaceInvalidUtf8 = 8;  // WriteOptions' default in V8 13
   alignas(16) unsigned char bytes_[64];          // V8's is 16 bytes on every line
   bool constructed_ = false;
+};
+
+// A handle scope, through Node-API: v8::HandleScope is inline in V8 14 (it reads the
+// isolate's internals), Node-API's is a stable C function. `env` is the napi_env of the
+// current call (nullptr: no scope).
+class NapiScope {
+ public:
+  explicit NapiScope(napi_env env) : env_(env) {
+    if (env_ != nullptr && napi_open_handle_scope(env_, &scope_) != napi_ok) scope_ = nullptr;
+  }
+  ~NapiScope() {
+    if (scope_ != nullptr) napi_close_handle_scope(env_, scope_);
+  }
+  NapiScope(const NapiScope&) = delete;
+  NapiScope& operator=(const NapiScope&) = delete;
+
+ private:
+  napi_env env_;
+  napi_handle_scope scope_ = nullptr;
 };
 
 // A strong reference outliving its handle scope (v8::Global's job): the global handle's slot.

@@ -4,7 +4,7 @@
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use leakwatch_core::gc_sample::{GcKind, GcSample, HeapSpace, KIND_COUNT, MAX_HEAP_SPACES};
 use leakwatch_core::heap_diff::{HeapPicture, NameTable, NodeType};
@@ -163,7 +163,7 @@ pub trait GcSink {
 pub struct GcHook {
     hook: NonNull<LwHook>,
     // Boxed so the shim can hold a thin pointer to the (fat) trait object.
-    sink: *mut Arc<dyn GcSink>,
+    sink: *mut Box<dyn GcSink>,
 }
 
 impl GcHook {
@@ -171,7 +171,7 @@ impl GcHook {
     /// `env`'s loop; `None` when there is no isolate or no loop.
     pub fn install(
         env: &napi::Env,
-        sink: Arc<dyn GcSink>,
+        sink: Box<dyn GcSink>,
         deliver: u32,
         heap_spaces: bool,
     ) -> Option<GcHook> {
@@ -263,10 +263,10 @@ extern "C" fn leakwatch_wake(context: *mut c_void) {
     }
     // A panic must never unwind into libuv: swallow it (a late batch is better than an abort).
     let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `context` is the `Box<Arc<dyn GcSink>>` pointer given to
+        // SAFETY: `context` is the `Box<Box<dyn GcSink>>` pointer given to
         // `leakwatch_hook_install`, alive while the hook is installed (the handles calling
         // here are closed before it is freed).
-        let sink = unsafe { &*(context as *const Arc<dyn GcSink>) };
+        let sink = unsafe { &*(context as *const Box<dyn GcSink>) };
         sink.wake();
     }));
 }

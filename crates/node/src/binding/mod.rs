@@ -7,6 +7,7 @@ mod errors;
 mod gc_profile;
 mod heap_diff;
 mod leak_detector;
+mod loop_call;
 mod memory_kinds;
 mod monitor;
 mod payload;

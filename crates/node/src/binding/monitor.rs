@@ -1,8 +1,9 @@
 //! The per-environment monitor: GC hook (records into the shim's ring inside the pause) →
-//! a wake-up from the event loop (outside it) → one batched, weak threadsafe function, whose
-//! callback drains the ring into the bounded queue → JS. Each environment (main thread, every
-//! worker) has its own, kept in the env's instance data and stopped by an env cleanup hook, so
-//! nothing outlives its isolate.
+//! a wake-up from the event loop (outside it), which drains the ring into the bounded queue,
+//! takes the batch and calls JS right there (loop_call.rs). Without the hook (the V8 layer off)
+//! samples come from `monitorFeedProfile` and reach JS through one batched, weak threadsafe
+//! function. Each environment (main thread, every worker) has its own, kept in the env's
+//! instance data and stopped by an env cleanup hook, so nothing outlives its isolate.
 
 use std::cell::RefCell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -12,12 +13,14 @@ use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use napi::bindgen_prelude::*;
+use napi::sys;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use parking_lot::Mutex;
 
 use super::errors::{throw, throw_coded, JsErrorKind};
 use super::gc_profile;
+use super::loop_call::{LoopCall, LoopScope};
 use super::memory_kinds::OutsideHeap;
 use super::payload::{
     Batch, DetectorOptionsInput, LeakEndPayload, LeakPayload, MonitorSettings, Numbers,
@@ -38,7 +41,7 @@ const QUEUE_CAPACITY: usize = 128;
 
 type DeliveryFn = ThreadsafeFunction<(), (), Batch, Status, false, true, 2>;
 
-/// What the wake-up, the delivery callback and the N-API functions share. Only the JS thread
+/// What the wake-up, the delivery callbacks and the N-API functions share. Only the JS thread
 /// touches it, but the threadsafe function's callback must be `'static`, hence `Arc` + locks;
 /// nothing inside a GC pause takes them (the shim's epilogue only records).
 struct Shared {
@@ -96,10 +99,36 @@ struct DeliveryMeter {
     batch_ready_at: Option<Instant>,
 }
 
-impl GcSink for Shared {
-    /// JS thread, from the event loop, outside any GC: the shim's ring has records.
+/// The hook's wake-up: the batch goes to JS from the loop turn that noticed the records.
+struct LoopSink {
+    /// The environment whose loop and monitor these are (alive while the hook is installed).
+    env: sys::napi_env,
+    shared: Weak<Shared>,
+}
+
+impl GcSink for LoopSink {
+    /// JS thread, from the event loop (no JS on the stack), outside any GC: the shim's ring
+    /// has records. Nothing is called (the hook stays unarmed) while no monitor listens: a
+    /// provisional hook's records wait for `monitor_start` or `monitor_flush`.
     fn wake(&self) {
-        self.schedule();
+        let started = Instant::now();
+        let Some(shared) = self.shared.upgrade() else {
+            return;
+        };
+        let Some(_scope) = LoopScope::open(self.env) else {
+            return;
+        };
+        let env = Env::from_raw(self.env);
+        // The monitor is borrowed only to take the batch: a listener may stop it.
+        let taken = env_data(&env).ok().and_then(|data| {
+            let monitor = data.monitor.try_borrow().ok()?;
+            let call = monitor.loop_call.clone()?;
+            let hook = monitor.hook.as_ref()?;
+            Some((shared.take_batch(Some(hook), true, started), call))
+        });
+        if let Some((batch, call)) = taken {
+            call.call(batch);
+        }
     }
 }
 
@@ -112,8 +141,9 @@ impl Shared {
         pending.queue.push(sample);
     }
 
-    /// Wakes JS once per batch: one threadsafe-function call unless one is on its way. Its
-    /// cost (an eventfd write, a mutex, a malloc) is delivery's, metered with it.
+    /// Wakes JS once per batch of `monitorFeedProfile`: one threadsafe-function call unless one
+    /// is on its way. Its cost (an eventfd write, a mutex, a malloc) is delivery's, metered
+    /// with it.
     fn schedule(&self) {
         let started = Instant::now();
         {
@@ -158,10 +188,9 @@ impl Shared {
     }
 
     /// JS thread, outside GC: drain the ring (`hook`) and the queue, run the detector, build
-    /// the payloads. `from_delivery`: called by the threadsafe function, whose pending call
-    /// this answers (the hook may wake it again).
-    fn take_batch(&self, hook: Option<&GcHook>, from_delivery: bool) -> Batch {
-        let started = Instant::now();
+    /// the payloads. `from_delivery`: called by a wake-up (the hook's, or the threadsafe
+    /// function's pending call), which this answers (it may wake again). Metered from `started`.
+    fn take_batch(&self, hook: Option<&GcHook>, from_delivery: bool, started: Instant) -> Batch {
         // Held throughout: nothing here calls into V8, so no GC can come in between.
         let mut state = self.state.lock();
         if let Some(hook) = hook {
@@ -283,6 +312,8 @@ pub struct Monitor {
     /// same tick still gets that GC: it becomes the monitor's hook if monitoring starts before
     /// `monitor_flush`, and is removed there otherwise.
     provisional: bool,
+    /// The listener callback, for the hook's wake-up (`LoopSink`); `None` while stopped.
+    loop_call: Option<Rc<LoopCall>>,
     settings: Settings,
 }
 
@@ -314,6 +345,7 @@ impl Monitor {
             started: false,
             hook: None,
             provisional: false,
+            loop_call: None,
             settings: Settings {
                 include_minor_gc: false,
                 heap_spaces: false,
@@ -337,6 +369,7 @@ impl Monitor {
         if self.running() {
             return Ok(());
         }
+        let loop_call = LoopCall::new(env, &callback)?;
         let shared: Weak<Shared> = Arc::downgrade(&self.shared);
         let delivery: DeliveryFn = callback
             .build_threadsafe_function::<()>()
@@ -352,11 +385,12 @@ impl Monitor {
                     let data = env_data(&ctx.env).ok();
                     let monitor = data.as_ref().and_then(|d| d.monitor.try_borrow().ok());
                     let hook = monitor.as_ref().and_then(|m| m.hook.as_ref());
-                    Some(shared.take_batch(hook, true))
+                    Some(shared.take_batch(hook, true, Instant::now()))
                 }));
                 Ok(batch.ok().flatten().unwrap_or_else(Batch::empty))
             })?;
         *self.shared.delivery.lock() = Some(delivery);
+        self.loop_call = Some(Rc::new(loop_call));
         {
             let mut state = self.shared.state.lock();
             // Every counter in `stats` is "since monitoring started"; the shim's start at zero
@@ -388,7 +422,10 @@ impl Monitor {
     }
 
     fn install_hook(&mut self, env: &Env) -> bool {
-        let sink: Arc<dyn GcSink> = self.shared.clone();
+        let sink: Box<dyn GcSink> = Box::new(LoopSink {
+            env: env.raw(),
+            shared: Arc::downgrade(&self.shared),
+        });
         self.hook = GcHook::install(
             env,
             sink,
@@ -403,6 +440,7 @@ impl Monitor {
         self.started = false;
         self.hook = None; // Drop removes the callbacks.
         self.provisional = false;
+        self.loop_call = None;
         let delivery = self.shared.delivery.lock().take();
         drop(delivery);
         let mut state = self.shared.state.lock();
@@ -604,7 +642,11 @@ pub fn monitor_flush(env: Env) -> Result<Option<Batch>> {
                 return Ok(None);
             }
         }
-        Ok(Some(m.shared.take_batch(m.hook.as_ref(), false)))
+        Ok(Some(m.shared.take_batch(
+            m.hook.as_ref(),
+            false,
+            Instant::now(),
+        )))
     })
 }
 

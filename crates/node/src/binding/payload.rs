@@ -269,11 +269,25 @@ impl ToNapiValue for Numbers {
     }
 }
 
-/// The layout lib/stats-payload.js must read: the field names and the `gcType` names by index.
+/// A batch's `state` by number, for the call from the loop (loop_call.rs): a number crosses
+/// without allocating, a string does not.
+pub const LEAK_STATES: [LeakState; 3] = [LeakState::None, LeakState::Suspected, LeakState::Leaking];
+
+/// The index of `name` in [`LEAK_STATES`] (0, "none", for a name that is not one).
+pub fn leak_state_code(name: &str) -> usize {
+    LEAK_STATES
+        .iter()
+        .position(|s| s.name() == name)
+        .unwrap_or(0)
+}
+
+/// The layout lib/stats-payload.js must read: the field names, the `gcType` names by index and
+/// the `state` names by number.
 #[napi(object, object_from_js = false)]
 pub struct StatsLayout {
     pub fields: Vec<&'static str>,
     pub gc_types: Vec<&'static str>,
+    pub leak_states: Vec<&'static str>,
 }
 
 #[napi]
@@ -281,6 +295,7 @@ pub fn stats_layout() -> StatsLayout {
     StatsLayout {
         fields: STATS_FIELDS.to_vec(),
         gc_types: GcKind::ALL.iter().map(|k| k.name()).collect(),
+        leak_states: LEAK_STATES.iter().map(|s| s.name()).collect(),
     }
 }
 
