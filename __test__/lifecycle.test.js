@@ -61,6 +61,31 @@ test('a process with listeners attached exits on its own', async () => {
   assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
 });
 
+test('a listener that stops monitoring from inside its delivery, again and again, is safe', async () => {
+  // Each delivery runs in the loop turn that found the GC (the hook's own libuv handle): the
+  // listener removing itself drops that hook from inside its callback, and adding a listener
+  // again installs a new one. 300 times, with the V8 layer's hook (or the fallback) alike.
+  const r = await runNode(
+    `
+    const lw = require('leakwatch');
+    let delivered = 0;
+    let cycles = 0;
+    const listener = () => {
+      delivered++;
+      lw.off('stats', listener);
+      if (++cycles < 300) setImmediate(() => { lw.on('stats', listener); global.gc(); });
+      else setImmediate(() => console.log('delivered ' + delivered + ' monitoring ' + lw.monitoring));
+    };
+    lw.on('stats', listener);
+    global.gc();
+  `,
+    { args: ['--expose-gc'] },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.signal ?? null, null);
+  assert.equal(r.stdout.trim(), 'delivered 300 monitoring false');
+});
+
 test('a listener that throws surfaces as uncaughtException and monitoring goes on', async () => {
   const r = await runNode(`
     const lw = require('leakwatch');

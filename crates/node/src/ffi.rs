@@ -1,6 +1,7 @@
 //! The one door to the C++ shim (crates/node/shim/gc_hook.cc): the only `extern "C"` items and the
 //! only `unsafe` code of the crate. Everything here runs on the JS thread of one isolate.
 
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr::NonNull;
@@ -234,11 +235,24 @@ impl Drop for GcHook {
     fn drop(&mut self) {
         // SAFETY: the hook is live and we are on its isolate's thread (the type is !Send).
         // After removal neither V8 nor the loop calls back, so the sink can be freed.
-        unsafe {
-            leakwatch_hook_remove(self.hook.as_ptr());
-            drop(Box::from_raw(self.sink));
+        unsafe { leakwatch_hook_remove(self.hook.as_ptr()) };
+        // SAFETY: the shim no longer holds the pointer; we own the box.
+        let sink = unsafe { Box::from_raw(self.sink) };
+        // A listener that stops monitoring drops the hook from inside its own sink's `wake`
+        // (the call into JS): that sink is freed when `wake` has returned, not under it.
+        if WAKE_DEPTH.get() > 0 {
+            SINKS_TO_DROP.with_borrow_mut(|sinks| sinks.push(sink));
+        } else {
+            drop(sink);
         }
     }
+}
+
+thread_local! {
+    /// How many `leakwatch_wake` calls this thread is inside (0 or 1: loop callbacks do not nest).
+    static WAKE_DEPTH: Cell<u32> = const { Cell::new(0) };
+    /// Sinks whose hook was dropped during a wake, freed once it returns.
+    static SINKS_TO_DROP: RefCell<Vec<Box<Box<dyn GcSink>>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// CLOCK_REALTIME minus CLOCK_MONOTONIC now (ms): a record's wall time is its monotonic
@@ -261,14 +275,21 @@ extern "C" fn leakwatch_wake(context: *mut c_void) {
     if context.is_null() {
         return;
     }
+    WAKE_DEPTH.set(WAKE_DEPTH.get() + 1);
     // A panic must never unwind into libuv: swallow it (a late batch is better than an abort).
     let _ = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `context` is the `Box<Box<dyn GcSink>>` pointer given to
         // `leakwatch_hook_install`, alive while the hook is installed (the handles calling
-        // here are closed before it is freed).
+        // here are closed before it is freed) and, when the hook is dropped during this
+        // call, until it returns (`GcHook::drop` defers the free while `WAKE_DEPTH` > 0).
         let sink = unsafe { &*(context as *const Box<dyn GcSink>) };
         sink.wake();
     }));
+    WAKE_DEPTH.set(WAKE_DEPTH.get() - 1);
+    if WAKE_DEPTH.get() == 0 {
+        let freed = SINKS_TO_DROP.with_borrow_mut(std::mem::take);
+        drop(freed);
+    }
 }
 
 fn to_sample(e: &LwGcRecord, spaces: &[LwHeapSpace], offset_ms: f64) -> Option<GcSample> {
