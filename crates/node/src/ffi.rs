@@ -248,11 +248,15 @@ impl Drop for GcHook {
     }
 }
 
+/// The sink as the shim holds it: a thin pointer to the (fat) trait object.
+#[allow(clippy::vec_box)]
+type SinkBox = Box<Box<dyn GcSink>>;
+
 thread_local! {
     /// How many `leakwatch_wake` calls this thread is inside (0 or 1: loop callbacks do not nest).
     static WAKE_DEPTH: Cell<u32> = const { Cell::new(0) };
     /// Sinks whose hook was dropped during a wake, freed once it returns.
-    static SINKS_TO_DROP: RefCell<Vec<Box<Box<dyn GcSink>>>> = const { RefCell::new(Vec::new()) };
+    static SINKS_TO_DROP: RefCell<Vec<SinkBox>> = const { RefCell::new(Vec::new()) };
 }
 
 /// CLOCK_REALTIME minus CLOCK_MONOTONIC now (ms): a record's wall time is its monotonic
