@@ -5,6 +5,7 @@
 
 pub mod dominators;
 pub mod graph;
+mod json_scan;
 pub mod reader;
 
 pub mod classes;
@@ -17,4 +18,7 @@ pub mod retainer_paths;
 pub mod snapshot_diff;
 pub mod top_retainers;
 
+pub use dominators::{dominators, Dominators};
+pub use graph::HeapGraph;
+pub use reader::{read_file, read_node_ids, read_snapshot, ReadError};
 pub use report::{analyze, analyze_json, AnalyzeError, Options, Phase, Progress, Report};
