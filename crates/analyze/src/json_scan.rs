@@ -29,7 +29,8 @@ impl std::error::Error for ReadError {}
 /// Where `Scanner::numbers` puts each number (with its offset, for the error message).
 /// A trait rather than a closure so the hot loop inlines it.
 pub(crate) trait NumberSink {
-    fn number(&mut self, value: u64, offset: u64) -> Result<(), String>;
+    /// `Err((offset, message))` stops the read with that error.
+    fn number(&mut self, value: u64, offset: u64) -> Result<(), (u64, String)>;
 }
 
 pub(crate) struct Scanner<'p, R> {
@@ -436,17 +437,17 @@ impl<'p, R: Read> Scanner<'p, R> {
                     match fast_number(buf, i) {
                         Fast::Next(v, at, next) => {
                             empty = false;
-                            if let Err(message) = sink.number(v, base + at as u64) {
+                            if let Err((offset, message)) = sink.number(v, base + at as u64) {
                                 self.pos = next;
-                                return self.error(base + at as u64, message);
+                                return self.error(offset, message);
                             }
                             i = next;
                             continue;
                         }
                         Fast::Last(v, at, next) => {
-                            if let Err(message) = sink.number(v, base + at as u64) {
+                            if let Err((offset, message)) = sink.number(v, base + at as u64) {
                                 self.pos = next;
-                                return self.error(base + at as u64, message);
+                                return self.error(offset, message);
                             }
                             self.pos = next;
                             return Ok(());
@@ -481,9 +482,9 @@ impl<'p, R: Read> Scanner<'p, R> {
                         self.pos = i;
                         return self.error(start, format!("a number too large in {what}"));
                     }
-                    if let Err(message) = sink.number(value, start) {
+                    if let Err((offset, message)) = sink.number(value, start) {
                         self.pos = i;
-                        return self.error(start, message);
+                        return self.error(offset, message);
                     }
                 }
                 match b {
