@@ -71,11 +71,11 @@ impl<'p, R: Read> Scanner<'p, R> {
         })
     }
 
+    /// Displayed as `byte N: unexpected end of file: the snapshot is truncated`.
     fn truncated<T>(&self) -> Result<T, ReadError> {
-        let at = self.offset();
         self.error(
-            at,
-            format!("unexpected end of file at byte {at}: the snapshot is truncated"),
+            self.offset(),
+            "unexpected end of file: the snapshot is truncated",
         )
     }
 
