@@ -55,8 +55,7 @@ pub fn dominators(g: &HeapGraph) -> Dominators {
     let mut lt = LengauerTarjan::new(n);
     lt.number(g, &flags);
     lt.dominate(&rev_first, &rev_from);
-    drop(rev_from);
-    drop(rev_first);
+    drop((rev_first, rev_from, flags));
     lt.finish(g)
 }
 
@@ -318,8 +317,24 @@ impl LengauerTarjan {
             mut dom,
             vertex,
             count,
-            ..
+            parent,
+            ancestor,
+            label,
+            semi,
+            bucket_head,
+            bucket_next,
+            stack,
         } = self;
+        // Freed before the retained sizes are allocated: they would set the peak.
+        drop((
+            parent,
+            ancestor,
+            label,
+            semi,
+            bucket_head,
+            bucket_next,
+            stack,
+        ));
         dom.remove(0);
         for d in dom.iter_mut() {
             // 0 (unset) only on islands whose numbering misleads the buckets: the root.
