@@ -182,3 +182,17 @@ test('on leak: a snapshot is written, then rate-limited; maxFiles and the disk g
   assert.match(disk[0].snapshotSkipped, /^low disk space: 512\.0 MB free/);
   assert.deepEqual(fs.readdirSync(low), []);
 });
+
+test("on leak: the reason names the command that analyzes the snapshot; a re-alert, the episode's first and its own", { timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t);
+  const [first, second] = await leakyChild({ dir, minFreeBytes: 0, minIntervalMs: 0 }, { LEAKS: '2' });
+  assert.ok(first?.snapshotPath && second?.snapshotPath, JSON.stringify([first, second]));
+  assert.equal(second.episode, first.episode);
+  assert.equal(second.repeat, 1);
+  assert.equal(first.analyzeCommand, `leakwatch analyze ${first.snapshotPath}`);
+  assert.equal(second.analyzeCommand, `leakwatch analyze ${first.snapshotPath} ${second.snapshotPath}`);
+  for (const r of [first, second]) {
+    assert.ok(r.reason.endsWith(`; to analyze: ${r.analyzeCommand}`), r.reason);
+    assert.match(r.reason, /^heap grew /, "the detector's reason comes first");
+  }
+});
