@@ -38,7 +38,7 @@ the message names the file and the byte offset; unwritable output); 1 internal e
 `;
 
 const TOP_DEFAULT = 20;
-const TOP_MAX = 100_000;
+const TOP_MAX = 10_000;
 
 function topArg(text) {
   if (text === undefined) return TOP_DEFAULT;
@@ -62,27 +62,42 @@ function checkSnapshots(files) {
   });
 }
 
-/** Progress on stderr: a line per ~5 % of the bytes read, per file, and one per later phase. */
+const PHASE_LINES = { dominators: 'computing dominators and retained sizes', analysis: 'retainer paths, constructors, leak clusters' };
+
+/** Progress on stderr from analyze()'s onProgress ({ phase, file, bytesRead, bytesTotal },
+ * polled): a line per 5 % read of each file, its 100 % line once the reading has moved on
+ * (however fast it went), and one per later phase. */
 function progressLines(stream, files, sizes) {
-  let lastFile = null;
-  let lastStep = -1;
-  let lastPhase = null;
-  return (event) => {
-    const e = typeof event === 'number' ? { bytes: event } : (event ?? {});
-    const file = e.path ?? e.file ?? files[e.index ?? 0] ?? files[0];
-    const done = e.bytesRead ?? e.bytes ?? e.done;
-    if (typeof done === 'number' && (e.phase === undefined || e.phase === 'read')) {
-      const total = e.totalBytes ?? e.total ?? sizes[files.indexOf(file)] ?? 0;
-      const step = total > 0 ? Math.floor((20 * done) / total) : 0;
-      if (file === lastFile && step === lastStep) return;
-      lastFile = file;
-      lastStep = step;
-      const pct = total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 0;
-      stream.write(`leakwatch analyze: reading ${path.basename(file)}: ${pct}% (${bytes(done)} of ${bytes(total)})\n`);
-    } else if (e.phase && e.phase !== lastPhase) {
-      lastPhase = e.phase;
-      stream.write(`leakwatch analyze: ${e.phase}${e.path ? ` ${path.basename(e.path)}` : ''}\n`);
+  const step = new Map();
+  const finished = new Set();
+  let phase = null;
+  const line = (file, done, total) => {
+    const pct = total > 0 ? Math.min(100, Math.floor((100 * done) / total)) : 100;
+    stream.write(`leakwatch analyze: reading ${path.basename(file)}: ${pct}% (${bytes(done)} of ${bytes(total)})\n`);
+  };
+  const finish = (upTo) => {
+    for (let i = 0; i < upTo; i++) {
+      if (finished.has(i)) continue;
+      finished.add(i);
+      line(files[i], sizes[i], sizes[i]);
     }
+  };
+  return ({ phase: now, file, bytesRead, bytesTotal }) => {
+    const index = Math.max(0, files.indexOf(file));
+    if (now === 'read') {
+      finish(index);
+      const total = bytesTotal || sizes[index];
+      const s = total > 0 ? Math.floor((20 * bytesRead) / total) : 0;
+      if (step.get(index) === s || finished.has(index)) return;
+      step.set(index, s);
+      if (s >= 20) finished.add(index);
+      line(files[index], bytesRead, total);
+      return;
+    }
+    if (now === 'waiting') return;
+    finish(files.length);
+    if (now !== phase && PHASE_LINES[now]) stream.write(`leakwatch analyze: ${PHASE_LINES[now]}\n`);
+    phase = now;
   };
 }
 
@@ -100,8 +115,8 @@ function writeAtomically(file, text) {
 
 /** An analyze() failure as a CliError when it is about the input or the arguments. */
 function inputError(err) {
-  const message = String(err?.message ?? err).replace(/^leakwatch: /, '');
-  if (err?.code === 'ERR_LEAKWATCH_SNAPSHOT_FORMAT') return new CliError(message);
+  const message = String(err?.message ?? err).replace(/^leakwatch: (analyze: )?/, '');
+  if (err?.code === 'ERR_LEAKWATCH_SNAPSHOT_FORMAT' || err?.code === 'ERR_LEAKWATCH_SNAPSHOT_READ') return new CliError(message);
   if (['ENOENT', 'EACCES', 'EISDIR', 'EIO'].includes(err?.code)) return new CliError(message);
   if ((err instanceof TypeError || err instanceof RangeError) && String(err.code).startsWith('ERR_LEAKWATCH_')) return usageError(message);
   return null;
