@@ -6,6 +6,7 @@
 
 const path = require('node:path');
 const { bytes, duration, plural } = require('../format');
+const { formatPath, nodeLabel } = require('./heap-path');
 
 const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const count = (n) => n.toLocaleString('en-US');
@@ -50,8 +51,6 @@ function bar(value, max, kind = '') {
 }
 
 function renderAnalyzeHtml(report, { top = 20, title } = {}) {
-  // The text report owns the path and node notation: the page shows the same.
-  const { formatPath, nodeLabel } = require('./analyze');
   const last = report.snapshots[report.snapshots.length - 1];
   const name = path.basename(last.path);
   const heap = report.heap.totalBytes;
