@@ -28,6 +28,8 @@ const CODES = Object.freeze({
   ERR_LEAKWATCH_SNAPSHOT_MEMORY: 'the memory guard: a heap snapshot would not fit in the memory left',
   ERR_LEAKWATCH_SNAPSHOT_DIR: 'the snapshot directory does not exist, is not a directory or is not writable',
   ERR_LEAKWATCH_SNAPSHOT_WRITE: 'writing a heap snapshot file failed (the temporary file is removed)',
+  ERR_LEAKWATCH_SNAPSHOT_READ: 'leakwatch/analyze: a snapshot file that does not exist or cannot be read',
+  ERR_LEAKWATCH_SNAPSHOT_FORMAT: 'leakwatch/analyze: a file that is not a well-formed heap snapshot (the message names the byte offset)',
   ERR_LEAKWATCH_MISSING_PEER: "an integration's optional peer dependency (prom-client, @opentelemetry/api) is not installed",
   ERR_LEAKWATCH_ALREADY_REGISTERED: 'the metrics are already registered on that registry or meter',
 });

@@ -977,6 +977,10 @@ declare namespace leakwatch {
    * - `'ERR_LEAKWATCH_SNAPSHOT_DIR'` (Error): a snapshot directory that does not exist, is not
    *   a directory, or is not writable;
    * - `'ERR_LEAKWATCH_SNAPSHOT_WRITE'` (Error): {@link Leakwatch.writeSnapshot} failed to write;
+   * - `'ERR_LEAKWATCH_SNAPSHOT_READ'` (Error): `leakwatch/analyze` could not open or read a
+   *   snapshot file;
+   * - `'ERR_LEAKWATCH_SNAPSHOT_FORMAT'` (Error): `leakwatch/analyze` was given a file that is
+   *   not a well-formed heap snapshot (truncated, corrupt); the message names the byte offset;
    * - `'ERR_LEAKWATCH_MISSING_PEER'` (Error): `leakwatch/prometheus` or `leakwatch/otel`
    *   without its optional peer dependency installed;
    * - `'ERR_LEAKWATCH_ALREADY_REGISTERED'` (Error): metrics already registered on that
@@ -1003,6 +1007,8 @@ declare namespace leakwatch {
     | 'ERR_LEAKWATCH_SNAPSHOT_MEMORY'
     | 'ERR_LEAKWATCH_SNAPSHOT_DIR'
     | 'ERR_LEAKWATCH_SNAPSHOT_WRITE'
+    | 'ERR_LEAKWATCH_SNAPSHOT_READ'
+    | 'ERR_LEAKWATCH_SNAPSHOT_FORMAT'
     | 'ERR_LEAKWATCH_MISSING_PEER'
     | 'ERR_LEAKWATCH_ALREADY_REGISTERED';
 }

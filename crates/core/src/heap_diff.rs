@@ -71,7 +71,7 @@ pub enum Naming {
 
 impl Naming {
     /// The group a node is counted in, or `None` when this naming leaves it out of `details`.
-    fn group(self, kind: NodeType, name: &str) -> Option<String> {
+    pub fn group(self, kind: NodeType, name: &str) -> Option<String> {
         use NodeType::*;
         let named = |fallback: &str| {
             if name.is_empty() {
@@ -275,6 +275,8 @@ pub struct DiffDetail {
     pub removed: f64,
     /// Self size of this group's allocated nodes, bytes.
     pub added_bytes: f64,
+    /// Self size of this group's freed nodes, bytes.
+    pub removed_bytes: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -295,6 +297,7 @@ struct GroupChange {
     added: f64,
     added_bytes: f64,
     removed: f64,
+    removed_bytes: f64,
 }
 
 /// Compares two pictures (both `finish`ed) taken with the same `names`.
@@ -338,6 +341,7 @@ pub fn diff(
             if let Some(g) = group(b[i].key) {
                 groups[g].before_bytes += b[i].self_size as f64;
                 groups[g].removed += 1.0;
+                groups[g].removed_bytes += b[i].self_size as f64;
             }
             i += 1;
         } else if take_after {
@@ -371,6 +375,7 @@ pub fn diff(
             added: c.added,
             removed: c.removed,
             added_bytes: c.added_bytes,
+            removed_bytes: c.removed_bytes,
         })
         .collect();
     details.sort_by(|x, y| {
@@ -525,14 +530,16 @@ mod tests {
                     size_bytes: 80.0,
                     added: 2.0,
                     removed: 0.0,
-                    added_bytes: 80.0
+                    added_bytes: 80.0,
+                    removed_bytes: 0.0
                 },
                 DiffDetail {
                     what: "Gone".into(),
                     size_bytes: -24.0,
                     added: 0.0,
                     removed: 1.0,
-                    added_bytes: 0.0
+                    added_bytes: 0.0,
+                    removed_bytes: 24.0
                 },
             ]
         );

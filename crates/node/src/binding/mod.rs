@@ -1,6 +1,7 @@
 //! Every `#[napi]` item: converts, calls `core`, maps errors. No logic worth a unit test.
 
 mod allocation_sites;
+mod analyze;
 mod bench;
 mod build_info;
 mod errors;

@@ -1,0 +1,475 @@
+//! A byte scanner over a stream of JSON: one large buffer refilled from the reader, the
+//! tokens a heap snapshot needs (punctuation, keys, strings, flat integer arrays) and a cheap
+//! skip of any value. No DOM, no whole-file string: memory is the buffer and one string.
+//! Every error carries the byte offset where it was found.
+
+use std::io::{ErrorKind, Read};
+
+const BUFFER_BYTES: usize = 1 << 20;
+/// Progress is reported after at least this many new bytes.
+const PROGRESS_STEP: u64 = 4 << 20;
+/// Numbers with more digits than this cannot be an index or a size (2^53 has 16).
+const MAX_DIGITS: u64 = 16;
+
+/// A failure to read a snapshot: what was wrong and the byte of the file where it was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    pub offset: u64,
+    pub message: String,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "byte {}: {}", self.offset, self.message)
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+pub(crate) struct Scanner<'p, R> {
+    input: R,
+    buf: Box<[u8]>,
+    pos: usize,
+    end: usize,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    progress: &'p mut dyn FnMut(u64),
+    reported: u64,
+}
+
+impl<'p, R: Read> Scanner<'p, R> {
+    pub(crate) fn new(input: R, progress: &'p mut dyn FnMut(u64)) -> Self {
+        Scanner {
+            input,
+            buf: vec![0; BUFFER_BYTES].into_boxed_slice(),
+            pos: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            progress,
+            reported: 0,
+        }
+    }
+
+    /// The stream offset of the next unread byte.
+    pub(crate) fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    pub(crate) fn error<T>(&self, offset: u64, message: impl Into<String>) -> Result<T, ReadError> {
+        Err(ReadError {
+            offset,
+            message: message.into(),
+        })
+    }
+
+    fn truncated<T>(&self) -> Result<T, ReadError> {
+        let at = self.offset();
+        self.error(
+            at,
+            format!("unexpected end of file at byte {at}: the snapshot is truncated"),
+        )
+    }
+
+    /// Makes `buf[pos..end]` non-empty unless the stream is over; `false` at the end.
+    fn fill(&mut self) -> Result<bool, ReadError> {
+        if self.pos < self.end {
+            return Ok(true);
+        }
+        if self.eof {
+            return Ok(false);
+        }
+        self.base += self.end as u64;
+        self.pos = 0;
+        self.end = 0;
+        loop {
+            match self.input.read(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end = n;
+                    break;
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return self.error(self.base, format!("cannot read the snapshot: {e}")),
+            }
+        }
+        if self.base - self.reported >= PROGRESS_STEP {
+            self.reported = self.base;
+            (self.progress)(self.base);
+        }
+        Ok(true)
+    }
+
+    /// The next byte that is not JSON whitespace, left unread; `None` at the end.
+    pub(crate) fn peek_token(&mut self) -> Result<Option<u8>, ReadError> {
+        loop {
+            if !self.fill()? {
+                return Ok(None);
+            }
+            while self.pos < self.end {
+                let b = self.buf[self.pos];
+                if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                    return Ok(Some(b));
+                }
+                self.pos += 1;
+            }
+        }
+    }
+
+    /// The next non-whitespace byte, consumed; the end of the file is an error.
+    pub(crate) fn next_token(&mut self) -> Result<u8, ReadError> {
+        match self.peek_token()? {
+            Some(b) => {
+                self.pos += 1;
+                Ok(b)
+            }
+            None => self.truncated(),
+        }
+    }
+
+    pub(crate) fn expect(&mut self, want: u8, what: &str) -> Result<(), ReadError> {
+        let at = self.peek_offset()?;
+        let got = self.next_token()?;
+        if got != want {
+            return self.error(at, format!("expected {what}, found {}", describe(got)));
+        }
+        Ok(())
+    }
+
+    /// The offset of the next token (after whitespace).
+    pub(crate) fn peek_offset(&mut self) -> Result<u64, ReadError> {
+        self.peek_token()?;
+        Ok(self.offset())
+    }
+
+    /// After a member or element: `true` for `,`, `false` for `close`.
+    pub(crate) fn comma_or(&mut self, close: u8, what: &str) -> Result<bool, ReadError> {
+        let at = self.peek_offset()?;
+        match self.next_token()? {
+            b',' => Ok(true),
+            b if b == close => Ok(false),
+            b => self.error(
+                at,
+                format!(
+                    "expected ',' or '{}' in {what}, found {}",
+                    close as char,
+                    describe(b)
+                ),
+            ),
+        }
+    }
+
+    /// Reads a JSON string (the opening quote next) into `out` as UTF-8: escapes decoded,
+    /// surrogate pairs joined, lone surrogates and invalid UTF-8 as U+FFFD.
+    pub(crate) fn string(
+        &mut self,
+        out: &mut String,
+        scratch: &mut Vec<u8>,
+    ) -> Result<(), ReadError> {
+        self.expect(b'"', "a string")?;
+        scratch.clear();
+        let mut high: Option<u16> = None;
+        loop {
+            if !self.fill()? {
+                return self.truncated();
+            }
+            // The run of plain bytes up to the next quote, backslash or control byte.
+            let start = self.pos;
+            let run = self.buf[start..self.end]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(self.end - start);
+            if run > 0 {
+                flush_high(&mut high, scratch);
+                scratch.extend_from_slice(&self.buf[start..start + run]);
+                self.pos += run;
+                continue;
+            }
+            let at = self.offset();
+            let b = self.buf[self.pos];
+            self.pos += 1;
+            match b {
+                b'"' => break,
+                b'\\' => {
+                    let e = self.raw_byte()?;
+                    if e == b'u' {
+                        let unit = self.hex4(at)?;
+                        match unit {
+                            0xD800..=0xDBFF => {
+                                flush_high(&mut high, scratch);
+                                high = Some(unit);
+                            }
+                            0xDC00..=0xDFFF => match high.take() {
+                                Some(h) => {
+                                    let c = 0x10000
+                                        + ((u32::from(h) - 0xD800) << 10)
+                                        + (u32::from(unit) - 0xDC00);
+                                    push_char(scratch, char::from_u32(c).unwrap_or('\u{FFFD}'));
+                                }
+                                None => push_char(scratch, '\u{FFFD}'),
+                            },
+                            _ => {
+                                flush_high(&mut high, scratch);
+                                push_char(
+                                    scratch,
+                                    char::from_u32(u32::from(unit)).unwrap_or('\u{FFFD}'),
+                                );
+                            }
+                        }
+                        continue;
+                    }
+                    flush_high(&mut high, scratch);
+                    let c = match e {
+                        b'"' => b'"',
+                        b'\\' => b'\\',
+                        b'/' => b'/',
+                        b'b' => 0x08,
+                        b'f' => 0x0C,
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        _ => {
+                            return self
+                                .error(at, format!("invalid escape '\\{}' in a string", e as char))
+                        }
+                    };
+                    scratch.push(c);
+                }
+                _ => {
+                    return self.error(
+                        at,
+                        "a control character in a string (the snapshot is corrupt)",
+                    )
+                }
+            }
+        }
+        flush_high(&mut high, scratch);
+        out.clear();
+        match std::str::from_utf8(scratch) {
+            Ok(s) => out.push_str(s),
+            Err(_) => out.push_str(&String::from_utf8_lossy(scratch)),
+        }
+        Ok(())
+    }
+
+    fn raw_byte(&mut self) -> Result<u8, ReadError> {
+        if !self.fill()? {
+            return self.truncated();
+        }
+        let b = self.buf[self.pos];
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn hex4(&mut self, at: u64) -> Result<u16, ReadError> {
+        let mut v = 0u16;
+        for _ in 0..4 {
+            let b = self.raw_byte()?;
+            let d = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                b'A'..=b'F' => b - b'A' + 10,
+                _ => return self.error(at, "invalid \\u escape in a string"),
+            };
+            v = (v << 4) | u16::from(d);
+        }
+        Ok(v)
+    }
+
+    /// Skips one JSON value of any kind (nested arrays and objects included), checking only
+    /// that brackets balance and strings end: the sections a snapshot reader does not need.
+    pub(crate) fn skip_value(&mut self) -> Result<(), ReadError> {
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut started = false;
+        loop {
+            if !self.fill()? {
+                return self.truncated();
+            }
+            while self.pos < self.end {
+                let b = self.buf[self.pos];
+                self.pos += 1;
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                        if depth == 0 {
+                            return Ok(());
+                        }
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => {
+                        in_string = true;
+                        started = true;
+                    }
+                    b'[' | b'{' => {
+                        depth += 1;
+                        started = true;
+                    }
+                    b']' | b'}' => {
+                        if depth == 0 && started {
+                            // The end of the object or array holding a scalar.
+                            self.pos -= 1;
+                            return Ok(());
+                        }
+                        if depth == 0 {
+                            let at = self.offset() - 1;
+                            return self.error(at, format!("unexpected {}", describe(b)));
+                        }
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(());
+                        }
+                    }
+                    b' ' | b'\n' | b'\r' | b'\t' | b',' | b':' if depth > 0 || !started => {}
+                    _ if depth > 0 => {}
+                    // A scalar at the top: numbers, true, false, null end at a delimiter.
+                    b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' => started = true,
+                    _ => {
+                        self.pos -= 1;
+                        if started {
+                            return Ok(());
+                        }
+                        let at = self.offset();
+                        return self.error(at, format!("expected a value, found {}", describe(b)));
+                    }
+                }
+            }
+            if self.eof && started && depth == 0 && !in_string {
+                return Ok(());
+            }
+        }
+    }
+
+    /// A non-negative integer (for `node_count` and the like).
+    pub(crate) fn number(&mut self, what: &str) -> Result<u64, ReadError> {
+        if self.peek_token()?.is_none() {
+            return self.truncated();
+        }
+        let at = self.offset();
+        let mut value = 0u64;
+        let mut digits = 0u64;
+        loop {
+            if !self.fill()? {
+                break;
+            }
+            let b = self.buf[self.pos];
+            if !b.is_ascii_digit() {
+                break;
+            }
+            value = value.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+            digits += 1;
+            self.pos += 1;
+        }
+        if digits == 0 || digits > MAX_DIGITS {
+            return self.error(at, format!("expected a number in {what}"));
+        }
+        Ok(value)
+    }
+
+    /// Reads a flat array of non-negative integers (the opening bracket next), calling
+    /// `sink(value, offset)` for each in order. The hot loop of the reader: bytes are
+    /// scanned straight from the buffer; a number may span a refill.
+    pub(crate) fn numbers(
+        &mut self,
+        what: &str,
+        mut sink: impl FnMut(u64, u64) -> Result<(), String>,
+    ) -> Result<(), ReadError> {
+        self.expect(b'[', &format!("'[' to open {what}"))?;
+        let mut value = 0u64;
+        let mut start = 0u64; // offset of the number being read
+        let mut in_number = false;
+        // After '[' or ',': a number is due (']' is allowed only right after '[').
+        let mut need_value = true;
+        let mut empty = true;
+        loop {
+            if !self.fill()? {
+                return self.truncated();
+            }
+            let base = self.base;
+            let buf = &self.buf[..self.end];
+            let mut i = self.pos;
+            while i < buf.len() {
+                let b = buf[i];
+                let d = b.wrapping_sub(b'0');
+                if d < 10 {
+                    if !in_number {
+                        if !need_value {
+                            self.pos = i;
+                            return self.error(
+                                base + i as u64,
+                                format!("expected ',' or ']' in {what}, found a number"),
+                            );
+                        }
+                        in_number = true;
+                        start = base + i as u64;
+                        value = 0;
+                    }
+                    value = value.wrapping_mul(10).wrapping_add(u64::from(d));
+                    i += 1;
+                    continue;
+                }
+                if in_number {
+                    in_number = false;
+                    need_value = false;
+                    empty = false;
+                    if base + i as u64 - start > MAX_DIGITS {
+                        self.pos = i;
+                        return self.error(start, format!("a number too large in {what}"));
+                    }
+                    if let Err(message) = sink(value, start) {
+                        self.pos = i;
+                        return self.error(start, message);
+                    }
+                }
+                match b {
+                    b',' if !need_value => need_value = true,
+                    b']' if !need_value || empty => {
+                        self.pos = i + 1;
+                        return Ok(());
+                    }
+                    b' ' | b'\n' | b'\r' | b'\t' => {}
+                    _ => {
+                        self.pos = i;
+                        return self.error(
+                            base + i as u64,
+                            format!("expected a number in {what}, found {}", describe(b)),
+                        );
+                    }
+                }
+                i += 1;
+            }
+            self.pos = i;
+        }
+    }
+}
+
+fn push_char(out: &mut Vec<u8>, c: char) {
+    let mut tmp = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut tmp).as_bytes());
+}
+
+/// A high surrogate not followed by a low one is a lone surrogate: U+FFFD.
+fn flush_high(high: &mut Option<u16>, out: &mut Vec<u8>) {
+    if high.take().is_some() {
+        push_char(out, '\u{FFFD}');
+    }
+}
+
+fn describe(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("'{}'", b as char)
+    } else {
+        format!("byte 0x{b:02x}")
+    }
+}
