@@ -322,9 +322,11 @@ function table(run) {
         ? `${(ml.nodes / 1e6).toFixed(2)} M / ${(ml.edges / 1e6).toFixed(2)} M`
         : '–';
     const lwCells = lw.error ? [`failed: ${lw.error}`, '–'] : [sec(lw.wallMs), mib(lw.peakRss)];
-    const mlCells = ml.error
-      ? [`**failed** after ${ml.wallMs ? sec(ml.wallMs) : '–'}: ${ml.error.replace(/\|/g, '\\|')}`, ml.peakRss ? mib(ml.peakRss) : '–']
-      : [`${sec(ml.wallMs)} (parse ${sec(ml.parseMs)}, dominators ${sec(ml.dominatorsMs)})`, mib(ml.peakRss)];
+    const mlCells = !run.memlab.available
+      ? ['not run', '–']
+      : ml.error
+        ? [`**failed** after ${ml.wallMs ? sec(ml.wallMs) : '–'}: ${ml.error.replace(/\|/g, '\\|')}`, ml.peakRss ? mib(ml.peakRss) : '–']
+        : [`${sec(ml.wallMs)} (parse ${sec(ml.parseMs)}, dominators ${sec(ml.dominatorsMs)})`, mib(ml.peakRss)];
     const both = !lw.error && !ml.error;
     const agree = r.agreement ? `${r.agreement.equal} / ${r.agreement.compared} (top-${r.agreement.compared} sets share ${r.agreement.sharedTop})` : '–';
     lines.push(
