@@ -23,7 +23,7 @@ const [BASELINE, TARGET, FINAL] = ['baseline', 'target', 'final'].map((name) => 
 
 function cli(args, { timeoutMs = 60_000 } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'analyze', ...args], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

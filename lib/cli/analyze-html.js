@@ -70,7 +70,7 @@ function renderAnalyzeHtml(report, { top = 20, title } = {}) {
   const summary = [
     ...report.snapshots.map((s, i) => [
       report.snapshots.length === 1 ? 'Snapshot' : ['Baseline', report.snapshots.length === 3 ? 'Target' : 'Final', 'Final'][i],
-      `<code>${escapeHtml(s.path)}</code><br><span class="detail">${escapeHtml(bytes(s.bytes))}, ${count(s.nodes)} nodes, ${count(s.edges)} edges, read in ${escapeHtml(duration(s.readMs))}</span>`,
+      `<code>${escapeHtml(s.path)}</code><br><span class="detail">${escapeHtml(bytes(s.bytes))}, ${count(s.nodes)} nodes${s.edges === null || s.edges === undefined ? '' : `, ${count(s.edges)} edges`}, read in ${escapeHtml(duration(s.readMs))}</span>`,
     ]),
     ['Heap', `${escapeHtml(bytes(heap))} in ${count(report.heap.nodes)} objects`],
     [

@@ -173,7 +173,9 @@ function renderText(report, { top = TOP_DEFAULT } = {}) {
   const out = [];
   const last = report.snapshots[report.snapshots.length - 1];
   for (const s of report.snapshots) {
-    out.push(`snapshot ${s.path}: ${bytes(s.bytes)}, ${count(s.nodes)} nodes, ${count(s.edges)} edges, read in ${duration(s.readMs)}`);
+    // A baseline or target is read for its node ids only: no edge count.
+    const edges = s.edges === null || s.edges === undefined ? '' : `, ${count(s.edges)} edges`;
+    out.push(`snapshot ${s.path}: ${bytes(s.bytes)}, ${count(s.nodes)} nodes${edges}, read in ${duration(s.readMs)}`);
   }
   out.push(
     `heap of ${path.basename(last.path)}: ${bytes(report.heap.totalBytes)} in ${count(report.heap.nodes)} objects; analyzed in ${duration(report.timings.totalMs)} ` +

@@ -31,11 +31,14 @@ function edgeLabel(name, type) {
   switch (type) {
     case 'element':
     case 'hidden':
-      return `[${text}]`;
+      return text.startsWith('[') ? text : `[${text}]`;
     case 'property':
     case 'context':
     case 'shortcut':
       return `.${text}`;
+    case 'internal':
+      // A hash table's slot (a Map's entries) is an internal edge named by its index.
+      return /^\d+$/.test(text) ? `[${text}]` : `{${text}}`;
     case 'weak':
       return `(weak) ${text}`;
     default:
@@ -51,7 +54,9 @@ function formatPath(steps) {
   for (const step of shown) {
     if (step === null) parts.push('…');
     else {
-      if (step.edgeType !== 'element' || parts.length > 1) parts.push(edgeLabel(step.edge, step.edgeType));
+      // The root's own edges are numbered links to (GC roots) and the global objects.
+      const fromRoot = parts.length === 1 && (step.edgeType === 'element' || step.edgeType === 'shortcut');
+      if (!fromRoot) parts.push(edgeLabel(step.edge, step.edgeType));
       parts.push(nodeLabel(step.node, step.nodeType));
     }
   }
