@@ -7,7 +7,7 @@
 //    never run by `npm test`; the 2 GiB one takes minutes and ~10 GB of native memory for
 //    V8's snapshot generator).
 // 2. For each snapshot, one at a time, each in a fresh child: `cat FILE > /dev/null` (the
-//    read-once floor), leakwatch (require('leakwatch/analyze'), the same code as `leakwatch
+//    read-once floor, after an untimed one that warms the page cache), leakwatch (require('leakwatch/analyze'), the same code as `leakwatch
 //    analyze`), and memlab (@memlab/core's heap parser + TraceFinder's dominators and retained
 //    sizes, installed on demand into bench/anchors/memlab; bounded by --memlab-timeout and
 //    --memlab-heap-mb; its failure is reported with the error it printed). Wall time from
@@ -248,6 +248,9 @@ async function main() {
       const snap = await snapshotFile(size, o.dir);
       const bytes = fs.statSync(snap.file).size;
       process.stderr.write(`${path.basename(snap.file)} (${mib(bytes)}): cat ...`);
+      // Once untimed, so the floor and leakwatch read from the page cache alike (as far as
+      // the machine's memory holds the file).
+      await readOnce(snap.file);
       const cat = await readOnce(snap.file);
       process.stderr.write(` ${sec(cat.wallMs)}; leakwatch ...`);
       const lwOut = path.join(tmp, `leakwatch-${size}.json`);
