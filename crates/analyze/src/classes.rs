@@ -2,11 +2,29 @@
 //! one HeapDiff reports use): a constructor name for objects, `(string)`, `(array)`,
 //! `(closure) name`, `(system)`… Interned once per distinct (type, name), not per node.
 
-use std::collections::HashMap;
-
 use leakwatch_core::heap_diff::Naming;
 
-use crate::graph::HeapGraph;
+use crate::fast_hash::FastMap;
+use crate::graph::{HeapGraph, NodeType};
+
+/// Whether DevTools' class of a node of this type depends on its name (for the others, a
+/// string's value or an array's name, the class is the type's: 1 M distinct strings are one
+/// class, not 1 M names to hash and intern).
+pub fn named(kind: NodeType) -> bool {
+    matches!(
+        kind,
+        NodeType::Object | NodeType::Native | NodeType::Synthetic | NodeType::Closure
+    )
+}
+
+/// The name a node's class is made of: its own, or "" when the type alone decides.
+pub fn class_name(g: &HeapGraph, node: usize) -> &str {
+    if named(g.node_type[node]) {
+        g.name(node)
+    } else {
+        ""
+    }
+}
 
 pub struct Classes {
     /// Node index → class index.
@@ -17,17 +35,17 @@ pub struct Classes {
 
 impl Classes {
     pub fn devtools(g: &HeapGraph) -> Classes {
-        let mut by_name: HashMap<String, u32> = HashMap::new();
+        let mut by_name: FastMap<String, u32> = FastMap::default();
         let mut names: Vec<String> = Vec::new();
         // (type, name string) → class: one hash of two integers per node.
-        let mut by_key: HashMap<(u8, u32), u32> = HashMap::new();
+        let mut by_key: FastMap<(u8, u32), u32> = FastMap::default();
         let mut of_node = Vec::with_capacity(g.node_count());
         for node in 0..g.node_count() {
             let kind = g.node_type[node];
-            let key = (kind as u8, g.node_name[node]);
-            let class = *by_key.entry(key).or_insert_with(|| {
+            let name = if named(kind) { g.node_name[node] } else { 0 };
+            let class = *by_key.entry((kind as u8, name)).or_insert_with(|| {
                 let what = Naming::DevTools
-                    .group(kind, g.name(node))
+                    .group(kind, class_name(g, node))
                     .unwrap_or_else(|| "(system)".to_string());
                 *by_name.entry(what).or_insert_with_key(|what| {
                     names.push(what.clone());
@@ -55,7 +73,7 @@ impl Classes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{GraphBuilder, NodeType};
+    use crate::graph::GraphBuilder;
 
     #[test]
     fn nodes_are_grouped_by_devtools_class() {

@@ -11,10 +11,9 @@
 //! a leaked object only when no dominator-ancestor of it is leaked too, so no byte is counted
 //! twice, across clusters either.
 
-use std::collections::HashMap;
-
 use crate::classes::Classes;
 use crate::dominator_tree::{DominatorTree, Visit};
+use crate::fast_hash::FastMap;
 use crate::graph::{HeapGraph, NodeType};
 use crate::retainer_paths::{edge_owner, RetainerPaths};
 
@@ -74,8 +73,8 @@ type Token = (u8, u32, u32);
 /// Path keys as a trie: key 0 is the empty path; each other key is its parent + one token.
 struct PathKeys<'g> {
     token: Vec<Token>,
-    child: HashMap<(u32, Token), u32>,
-    names: HashMap<&'g str, u32>,
+    child: FastMap<(u32, Token), u32>,
+    names: FastMap<&'g str, u32>,
     /// Node → its key, once computed.
     key_of: Vec<u32>,
 }
@@ -84,8 +83,8 @@ impl<'g> PathKeys<'g> {
     fn new(nodes: usize) -> PathKeys<'g> {
         PathKeys {
             token: vec![(0, 0, 0)],
-            child: HashMap::new(),
-            names: HashMap::new(),
+            child: FastMap::default(),
+            names: FastMap::default(),
             key_of: vec![NONE; nodes],
         }
     }
@@ -165,7 +164,7 @@ pub fn clusters(
     leaked: &[bool],
 ) -> Leak {
     let mut keys = PathKeys::new(g.node_count());
-    let mut cluster_of_key: HashMap<u32, u32> = HashMap::new();
+    let mut cluster_of_key: FastMap<u32, u32> = FastMap::default();
     let mut clusters: Vec<LeakCluster> = Vec::new();
     let mut cluster_of = vec![NONE; g.node_count()];
     let mut leak = Leak::default();

@@ -11,6 +11,7 @@ pub mod reader;
 pub mod classes;
 pub mod constructors;
 pub mod dominator_tree;
+mod fast_hash;
 mod json;
 pub mod leak_clusters;
 pub mod report;

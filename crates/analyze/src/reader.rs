@@ -11,9 +11,10 @@ use std::path::Path;
 
 use crate::graph::{EdgeType, HeapGraph, NodeType};
 pub use crate::json_scan::ReadError;
-use crate::json_scan::Scanner;
+use crate::json_scan::{NumberSink, Scanner};
 
-/// Reads a whole snapshot. `progress` is called with the bytes consumed so far, every few MB.
+/// Reads a whole snapshot. `progress` is called with the bytes consumed so far, every few MB,
+/// and once more with the total at the end.
 pub fn read_snapshot<R: Read>(
     input: R,
     progress: &mut dyn FnMut(u64),
@@ -129,6 +130,7 @@ fn read<R: Read>(
         scratch: Vec::new(),
     };
     r.top()?;
+    r.scan.report_done();
     Ok(Output { graph: r.graph })
 }
 
@@ -362,49 +364,25 @@ impl<R: Read> Reader<'_, R> {
         self.seen_nodes = true;
         let nf = layout.node_fields.len();
         let reserve = self.reservation(self.node_count_hint, 2 * nf as u64);
-        let ids_only = self.mode == Mode::Ids;
         let g = &mut self.graph;
         g.node_id.reserve(reserve);
-        if !ids_only {
+        if self.mode == Mode::Graph {
             g.node_type.reserve(reserve);
             g.node_name.reserve(reserve);
             g.node_self_size.reserve(reserve);
             g.first_edge.reserve(reserve + 1);
             g.first_edge.push(0);
         }
-        let mut field = 0usize;
-        let mut edges_declared = 0u64;
-        let fields = &layout.node_fields;
-        let types = &layout.node_types;
-        self.scan.numbers("nodes", |v, _| {
-            match fields[field] {
-                NodeField::Id => g.node_id.push(
-                    u32::try_from(v).map_err(|_| format!("node id {v} does not fit 32 bits"))?,
-                ),
-                _ if ids_only => {}
-                NodeField::Type => match types.get(v as usize) {
-                    Some(&t) => g.node_type.push(t),
-                    None => return Err(format!("node type {v} is not in meta.node_types")),
-                },
-                NodeField::Name => g
-                    .node_name
-                    .push(u32::try_from(v).map_err(|_| format!("string index {v} out of range"))?),
-                NodeField::SelfSize => g.node_self_size.push(v),
-                NodeField::EdgeCount => {
-                    edges_declared += v;
-                    let first = u32::try_from(edges_declared).map_err(|_| {
-                        "more than 2^32 edges: too large for this reader".to_string()
-                    })?;
-                    g.first_edge.push(first);
-                }
-                NodeField::Other => {}
-            }
-            field += 1;
-            if field == fields.len() {
-                field = 0;
-            }
-            Ok(())
-        })?;
+        let mut sink = NodeSink {
+            graph: &mut self.graph,
+            fields: &layout.node_fields,
+            types: &layout.node_types,
+            ids_only: self.mode == Mode::Ids,
+            field: 0,
+            edges_declared: 0,
+        };
+        self.scan.numbers("nodes", &mut sink)?;
+        let (field, edges_declared) = (sink.field, sink.edges_declared);
         if field != 0 {
             let end = self.scan.offset();
             return self.scan.error(
@@ -450,57 +428,18 @@ impl<R: Read> Reader<'_, R> {
         g.edge_type.reserve(reserve);
         g.edge_name.reserve(reserve);
         g.edge_to.reserve(reserve);
-        let mut field = 0usize;
-        let mut count = 0u64;
-        let fields = &layout.edge_fields;
-        let types = &layout.edge_types;
-        let result = self.scan.numbers("edges", |v, _| {
-            match fields[field] {
-                EdgeField::Type => {
-                    if count >= declared {
-                        return Err(format!(
-                            "more edges than the nodes' edge_count fields declare ({declared})"
-                        ));
-                    }
-                    match types.get(v as usize) {
-                        Some(&t) => g.edge_type.push(t),
-                        None => return Err(format!("edge type {v} is not in meta.edge_types")),
-                    }
-                }
-                EdgeField::NameOrIndex => g.edge_name.push(
-                    u32::try_from(v)
-                        .map_err(|_| format!("edge name or index {v} does not fit 32 bits"))?,
-                ),
-                EdgeField::ToNode => {
-                    // A field offset into the nodes array; constant divisors compile to a multiply.
-                    let q = match nf {
-                        7 => v / 7,
-                        6 => v / 6,
-                        8 => v / 8,
-                        5 => v / 5,
-                        _ => v / nf,
-                    };
-                    if q * nf != v {
-                        return Err(format!(
-                            "edge to_node {v} is not a multiple of the node field count {nf}"
-                        ));
-                    }
-                    if q >= node_count {
-                        return Err(format!(
-                            "edge to_node {v} points past the last node ({node_count} nodes)"
-                        ));
-                    }
-                    g.edge_to.push(q as u32);
-                }
-                EdgeField::Other => {}
-            }
-            field += 1;
-            if field == fields.len() {
-                field = 0;
-                count += 1;
-            }
-            Ok(())
-        });
+        let mut sink = EdgeSink {
+            graph: g,
+            fields: &layout.edge_fields,
+            types: &layout.edge_types,
+            node_fields: nf,
+            node_count,
+            declared,
+            field: 0,
+            count: 0,
+        };
+        let result = self.scan.numbers("edges", &mut sink);
+        let (field, count) = (sink.field, sink.count);
         self.layout = Some(layout);
         result?;
         let end = self.scan.offset();
@@ -588,6 +527,117 @@ impl<R: Read> Reader<'_, R> {
                     g.edge_name[e]
                 ),
             );
+        }
+        Ok(())
+    }
+}
+
+struct NodeSink<'a> {
+    graph: &'a mut HeapGraph,
+    fields: &'a [NodeField],
+    types: &'a [NodeType],
+    ids_only: bool,
+    field: usize,
+    /// Sum of the `edge_count`s so far.
+    edges_declared: u64,
+}
+
+impl NumberSink for NodeSink<'_> {
+    #[inline(always)]
+    fn number(&mut self, v: u64, _offset: u64) -> Result<(), String> {
+        let g = &mut *self.graph;
+        match self.fields[self.field] {
+            NodeField::Id => g
+                .node_id
+                .push(u32::try_from(v).map_err(|_| format!("node id {v} does not fit 32 bits"))?),
+            _ if self.ids_only => {}
+            NodeField::Type => match self.types.get(v as usize) {
+                Some(&t) => g.node_type.push(t),
+                None => return Err(format!("node type {v} is not in meta.node_types")),
+            },
+            NodeField::Name => g
+                .node_name
+                .push(u32::try_from(v).map_err(|_| format!("string index {v} out of range"))?),
+            NodeField::SelfSize => g.node_self_size.push(v),
+            NodeField::EdgeCount => {
+                self.edges_declared += v;
+                let first = u32::try_from(self.edges_declared)
+                    .map_err(|_| "more than 2^32 edges: too large for this reader".to_string())?;
+                g.first_edge.push(first);
+            }
+            NodeField::Other => {}
+        }
+        self.field += 1;
+        if self.field == self.fields.len() {
+            self.field = 0;
+        }
+        Ok(())
+    }
+}
+
+struct EdgeSink<'a> {
+    graph: &'a mut HeapGraph,
+    fields: &'a [EdgeField],
+    types: &'a [EdgeType],
+    node_fields: u64,
+    node_count: u64,
+    /// Edges the nodes' `edge_count`s declare.
+    declared: u64,
+    field: usize,
+    /// Whole edges read so far.
+    count: u64,
+}
+
+impl NumberSink for EdgeSink<'_> {
+    #[inline(always)]
+    fn number(&mut self, v: u64, _offset: u64) -> Result<(), String> {
+        let g = &mut *self.graph;
+        match self.fields[self.field] {
+            EdgeField::Type => {
+                if self.count >= self.declared {
+                    return Err(format!(
+                        "more edges than the nodes' edge_count fields declare ({})",
+                        self.declared
+                    ));
+                }
+                match self.types.get(v as usize) {
+                    Some(&t) => g.edge_type.push(t),
+                    None => return Err(format!("edge type {v} is not in meta.edge_types")),
+                }
+            }
+            EdgeField::NameOrIndex => g.edge_name.push(
+                u32::try_from(v)
+                    .map_err(|_| format!("edge name or index {v} does not fit 32 bits"))?,
+            ),
+            EdgeField::ToNode => {
+                // A field offset into the nodes array; constant divisors compile to a multiply.
+                let nf = self.node_fields;
+                let q = match nf {
+                    7 => v / 7,
+                    6 => v / 6,
+                    8 => v / 8,
+                    5 => v / 5,
+                    _ => v / nf,
+                };
+                if q * nf != v {
+                    return Err(format!(
+                        "edge to_node {v} is not a multiple of the node field count {nf}"
+                    ));
+                }
+                if q >= self.node_count {
+                    return Err(format!(
+                        "edge to_node {v} points past the last node ({} nodes)",
+                        self.node_count
+                    ));
+                }
+                g.edge_to.push(q as u32);
+            }
+            EdgeField::Other => {}
+        }
+        self.field += 1;
+        if self.field == self.fields.len() {
+            self.field = 0;
+            self.count += 1;
         }
         Ok(())
     }

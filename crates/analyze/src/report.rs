@@ -271,7 +271,7 @@ pub fn analyze(
         edges: Some(g.edge_count() as u64),
         read_ms: ms(t),
     });
-    timings.read_ms = snapshots.iter().map(|s| s.read_ms).sum();
+    timings.read_ms = (snapshots.iter().map(|s| s.read_ms).sum::<f64>() * 1000.0).round() / 1000.0;
 
     let at = |phase| Progress {
         phase,

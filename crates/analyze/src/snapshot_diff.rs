@@ -2,21 +2,23 @@
 //! Each snapshot is kept as a `HeapPicture` (12 bytes a node), so the first graph is dropped
 //! before the last is read.
 
-use std::collections::HashMap;
-
 use leakwatch_core::heap_diff::{self, HeapDiffResult, HeapPicture, NameTable, Naming};
 
+use crate::classes::{class_name, named};
+use crate::fast_hash::FastMap;
 use crate::graph::HeapGraph;
 
-/// `g` as the core's diff sees it, its (type, name) pairs interned in `names`.
+/// `g` as the core's diff sees it (with `Naming::DevTools`: names only where they make the
+/// class), its (type, name) pairs interned in `names`.
 pub fn picture(g: &HeapGraph, names: &mut NameTable) -> HeapPicture {
     let mut picture = HeapPicture::with_capacity(g.node_count());
-    let mut keys: HashMap<(u8, u32), u32> = HashMap::new();
+    let mut keys: FastMap<(u8, u32), u32> = FastMap::default();
     for node in 0..g.node_count() {
         let kind = g.node_type[node];
+        let name = if named(kind) { g.node_name[node] } else { 0 };
         let key = *keys
-            .entry((kind as u8, g.node_name[node]))
-            .or_insert_with(|| names.intern(kind, g.name(node)));
+            .entry((kind as u8, name))
+            .or_insert_with(|| names.intern(kind, class_name(g, node)));
         let size = g.node_self_size[node].min(u32::MAX as u64) as u32;
         picture.push_keyed(g.node_id[node], key, size);
     }
