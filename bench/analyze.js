@@ -242,6 +242,7 @@ async function main() {
       : { available: false, note: `memlab is not installed${install.ran ? ` (npm install failed: exit ${install.exitCode})` : ' (--no-install)'}`, install };
   }
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-bench-analyze-'));
+  const atStart = os.loadavg()[0];
   const rows = [];
   try {
     for (const size of o.sizes) {
@@ -282,6 +283,8 @@ async function main() {
     date: new Date().toISOString(),
     node: process.version,
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model}, ${mib(os.totalmem())}`,
+    // The machine may be shared: the load says how far the figures can be trusted.
+    loadAverage: { atStart, atEnd: os.loadavg()[0] },
     options: o,
     memlab,
     rows,
@@ -311,7 +314,7 @@ function compare(leakwatchTop, memlab) {
 
 function table(run) {
   const lines = [
-    `Node ${run.node}, ${run.machine}; memlab ${run.memlab.available ? `@memlab/core ${run.memlab.version}` : `not run (${run.memlab.note})`}; each tool in a fresh child, one at a time; wall time from spawn to exit, peak RSS = VmHWM.`,
+    `Node ${run.node}, ${run.machine}, load average ${run.loadAverage.atStart.toFixed(1)} at the start, ${run.loadAverage.atEnd.toFixed(1)} at the end; memlab ${run.memlab.available ? `@memlab/core ${run.memlab.version}` : `not run (${run.memlab.note})`}; each tool in a fresh child, one at a time; wall time from spawn to exit, peak RSS = VmHWM.`,
     '',
     '| snapshot | nodes / edges | cat (read once) | leakwatch time | leakwatch peak RSS | memlab time | memlab peak RSS | memlab / leakwatch time | leakwatch / memlab RSS | leakwatch / cat | retained sizes equal |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
