@@ -15,9 +15,12 @@
 //! edges from the root's edges except its shortcut edges and its element edges to
 //! `(Document DOM trees)`. **DevTools differs here**: its `markPageOwnedNodes` starts from
 //! exactly the edges memlab leaves out (the root's shortcut edges to the global objects, and
-//! `(Document DOM trees)`). We follow memlab, the benchmark anchor; on a Node.js snapshot
-//! the root's edges are `(GC roots)` and friends, so memlab's page is "everything reachable"
-//! and the rule only drops edges from unreachable objects into reachable ones.
+//! `(Document DOM trees)`). We follow memlab, the benchmark anchor. On a Node.js snapshot
+//! the root has element edges to `(GC roots)`, `C++ roots`, `C++ cross-thread roots`,
+//! `Node / Environment` and a shortcut to `global`: memlab's page is everything they reach
+//! (the rule then only drops edges from unreachable objects into reachable ones), while
+//! DevTools' page is what `global` reaches, so in DevTools an internal object outside it
+//! (held only from `(GC roots)`) does not retain a user object, and its sizes can differ.
 //!
 //! Objects the root does not reach (memlab again): those with no retainer but weak or
 //! shortcut edges are searched from, in node order, as if the root held them; whatever is

@@ -29,7 +29,8 @@ impl std::error::Error for ReadError {}
 /// Where `Scanner::numbers` puts each number (with its offset, for the error message).
 /// A trait rather than a closure so the hot loop inlines it.
 pub(crate) trait NumberSink {
-    fn number(&mut self, value: u64, offset: u64) -> Result<(), String>;
+    /// `Err((offset, message))` stops the read with that error.
+    fn number(&mut self, value: u64, offset: u64) -> Result<(), (u64, String)>;
 }
 
 pub(crate) struct Scanner<'p, R> {
@@ -70,11 +71,11 @@ impl<'p, R: Read> Scanner<'p, R> {
         })
     }
 
+    /// Displayed as `byte N: unexpected end of file: the snapshot is truncated`.
     fn truncated<T>(&self) -> Result<T, ReadError> {
-        let at = self.offset();
         self.error(
-            at,
-            format!("unexpected end of file at byte {at}: the snapshot is truncated"),
+            self.offset(),
+            "unexpected end of file: the snapshot is truncated",
         )
     }
 
@@ -436,17 +437,17 @@ impl<'p, R: Read> Scanner<'p, R> {
                     match fast_number(buf, i) {
                         Fast::Next(v, at, next) => {
                             empty = false;
-                            if let Err(message) = sink.number(v, base + at as u64) {
+                            if let Err((offset, message)) = sink.number(v, base + at as u64) {
                                 self.pos = next;
-                                return self.error(base + at as u64, message);
+                                return self.error(offset, message);
                             }
                             i = next;
                             continue;
                         }
                         Fast::Last(v, at, next) => {
-                            if let Err(message) = sink.number(v, base + at as u64) {
+                            if let Err((offset, message)) = sink.number(v, base + at as u64) {
                                 self.pos = next;
-                                return self.error(base + at as u64, message);
+                                return self.error(offset, message);
                             }
                             self.pos = next;
                             return Ok(());
@@ -481,9 +482,9 @@ impl<'p, R: Read> Scanner<'p, R> {
                         self.pos = i;
                         return self.error(start, format!("a number too large in {what}"));
                     }
-                    if let Err(message) = sink.number(value, start) {
+                    if let Err((offset, message)) = sink.number(value, start) {
                         self.pos = i;
-                        return self.error(start, message);
+                        return self.error(offset, message);
                     }
                 }
                 match b {
@@ -531,6 +532,16 @@ fn fast_number(buf: &[u8], mut i: usize) -> Fast {
     }
     let at = i;
     let mut value = 0u64;
+    if let Some(word) = buf.get(i..i + 8) {
+        let (digits, v) = swar_digits(u64::from_le_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]));
+        value = v;
+        i += digits;
+        if digits < 8 {
+            return after_number(buf, at, i, value);
+        }
+    }
     while i < len {
         let d = buf[i].wrapping_sub(b'0');
         if d >= 10 {
@@ -539,11 +550,17 @@ fn fast_number(buf: &[u8], mut i: usize) -> Fast {
         value = value.wrapping_mul(10).wrapping_add(u64::from(d));
         i += 1;
     }
+    after_number(buf, at, i, value)
+}
+
+/// The digits `buf[at..i]` read as `value`: the separator after them decides.
+#[inline(always)]
+fn after_number(buf: &[u8], at: usize, mut i: usize, value: u64) -> Fast {
     // None, or too many digits: the slow path says which error.
     if i == at || i - at > MAX_DIGITS as usize {
         return Fast::Declined;
     }
-    while i < len && is_space(buf[i]) {
+    while i < buf.len() && is_space(buf[i]) {
         i += 1;
     }
     match buf.get(i) {
@@ -551,6 +568,27 @@ fn fast_number(buf: &[u8], mut i: usize) -> Fast {
         Some(b']') => Fast::Last(value, at, i + 1),
         _ => Fast::Declined,
     }
+}
+
+/// How many of the 8 bytes in `word` (first byte lowest) are leading ASCII digits, and
+/// their value: eight bytes at a time instead of one (SWAR). Bytes after the first
+/// non-digit may be garbled by borrows and carries; they are shifted out unread.
+#[inline(always)]
+fn swar_digits(word: u64) -> (usize, u64) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let x = word.wrapping_sub(0x30 * ONES);
+    // A byte's high bit: it underflowed (below '0') or is 10 or more (above '9').
+    let non_digit = (x | x.wrapping_add(0x76 * ONES)) & (0x80 * ONES);
+    let digits = (non_digit.trailing_zeros() / 8) as usize;
+    if digits == 0 {
+        return (0, 0);
+    }
+    // The digits to the top bytes (leading zeros below), then pairs, quads, eights.
+    let mut v = x << (8 * (8 - digits));
+    v = (v.wrapping_mul(10) + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    v = (v.wrapping_mul(100) + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    v = (v.wrapping_mul(10000) + (v >> 32)) & 0x0000_0000_FFFF_FFFF;
+    (digits, v)
 }
 
 /// Bytes that end a run inside a skipped string, and outside strings inside a skipped value.
@@ -584,5 +622,34 @@ fn describe(b: u8) -> String {
         format!("'{}'", b as char)
     } else {
         format!("byte 0x{b:02x}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::swar_digits;
+
+    fn word(s: &[u8]) -> u64 {
+        let mut b = [b'x'; 8];
+        b[..s.len()].copy_from_slice(s);
+        u64::from_le_bytes(b)
+    }
+
+    #[test]
+    fn swar_reads_leading_digits() {
+        assert_eq!(swar_digits(word(b",1")), (0, 0));
+        assert_eq!(swar_digits(word(b"7,")), (1, 7));
+        assert_eq!(swar_digits(word(b"42\n,")), (2, 42));
+        assert_eq!(swar_digits(word(b"0000123]")), (7, 123));
+        assert_eq!(swar_digits(word(b"98765432")), (8, 98_765_432));
+        assert_eq!(swar_digits(word(b"12345678")), (8, 12_345_678));
+        assert_eq!(swar_digits(word(b"9/")), (1, 9)); // '/' is just below '0'
+        assert_eq!(swar_digits(word(b"9:")), (1, 9)); // ':' just above '9'
+        assert_eq!(swar_digits(word(b"5\xff")), (1, 5));
+        assert_eq!(swar_digits(word(b"5\x00")), (1, 5));
+        for n in [0u64, 1, 9, 10, 99, 100, 12_345, 1_000_000, 9_999_999] {
+            let s = format!("{n},");
+            assert_eq!(swar_digits(word(s.as_bytes())), (s.len() - 1, n), "{n}");
+        }
     }
 }

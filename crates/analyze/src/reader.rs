@@ -83,8 +83,12 @@ struct Meta {
 /// The layout the columns are read with, from `meta`.
 struct Layout {
     node_fields: Vec<NodeField>,
+    /// Positions of type, name, id, self_size, edge_count in a node's fields.
+    node_at: [usize; 5],
     node_types: Vec<NodeType>,
     edge_fields: Vec<EdgeField>,
+    /// Positions of type, name_or_index, to_node in an edge's fields.
+    edge_at: [usize; 3],
     edge_types: Vec<EdgeType>,
 }
 
@@ -333,10 +337,22 @@ impl<R: Read> Reader<'_, R> {
         }
         let node_types = meta.node_types.iter().map(|n| node_type_named(n)).collect();
         let edge_types = meta.edge_types.iter().map(|n| edge_type_named(n)).collect();
+        let node_at = [
+            NodeField::Type,
+            NodeField::Name,
+            NodeField::Id,
+            NodeField::SelfSize,
+            NodeField::EdgeCount,
+        ]
+        .map(|want| node_fields.iter().position(|&f| f == want).unwrap_or(0));
+        let edge_at = [EdgeField::Type, EdgeField::NameOrIndex, EdgeField::ToNode]
+            .map(|want| edge_fields.iter().position(|&f| f == want).unwrap_or(0));
         Ok(Layout {
             node_fields,
+            node_at,
             node_types,
             edge_fields,
+            edge_at,
             edge_types,
         })
     }
@@ -375,9 +391,11 @@ impl<R: Read> Reader<'_, R> {
         }
         let mut sink = NodeSink {
             graph: &mut self.graph,
-            fields: &layout.node_fields,
             types: &layout.node_types,
+            at: layout.node_at,
             ids_only: self.mode == Mode::Ids,
+            row: vec![0; nf],
+            row_start: 0,
             field: 0,
             edges_declared: 0,
         };
@@ -430,8 +448,10 @@ impl<R: Read> Reader<'_, R> {
         g.edge_to.reserve(reserve);
         let mut sink = EdgeSink {
             graph: g,
-            fields: &layout.edge_fields,
             types: &layout.edge_types,
+            at: layout.edge_at,
+            row: vec![0; ef],
+            row_start: 0,
             node_fields: nf,
             node_count,
             declared,
@@ -532,44 +552,57 @@ impl<R: Read> Reader<'_, R> {
     }
 }
 
+/// Each number goes into `row` at its field's position (a store, no branch on the field);
+/// a whole row then goes into the columns from the positions `meta` gave.
 struct NodeSink<'a> {
     graph: &'a mut HeapGraph,
-    fields: &'a [NodeField],
     types: &'a [NodeType],
+    /// Where type, name, id, self_size and edge_count are in a row.
+    at: [usize; 5],
     ids_only: bool,
+    row: Vec<u64>,
+    /// Where the row being read starts: errors about a whole row point there.
+    row_start: u64,
     field: usize,
     /// Sum of the `edge_count`s so far.
     edges_declared: u64,
 }
 
+impl NodeSink<'_> {
+    fn node(&mut self) -> Result<(), String> {
+        let g = &mut *self.graph;
+        let [ty, name, id, size, count] = self.at.map(|i| self.row[i]);
+        g.node_id
+            .push(u32::try_from(id).map_err(|_| format!("node id {id} does not fit 32 bits"))?);
+        if self.ids_only {
+            return Ok(());
+        }
+        match self.types.get(ty as usize) {
+            Some(&t) => g.node_type.push(t),
+            None => return Err(format!("node type {ty} is not in meta.node_types")),
+        }
+        g.node_name
+            .push(u32::try_from(name).map_err(|_| format!("string index {name} out of range"))?);
+        g.node_self_size.push(size);
+        self.edges_declared += count;
+        let first = u32::try_from(self.edges_declared)
+            .map_err(|_| "more than 2^32 edges: too large for this reader".to_string())?;
+        g.first_edge.push(first);
+        Ok(())
+    }
+}
+
 impl NumberSink for NodeSink<'_> {
     #[inline(always)]
-    fn number(&mut self, v: u64, _offset: u64) -> Result<(), String> {
-        let g = &mut *self.graph;
-        match self.fields[self.field] {
-            NodeField::Id => g
-                .node_id
-                .push(u32::try_from(v).map_err(|_| format!("node id {v} does not fit 32 bits"))?),
-            _ if self.ids_only => {}
-            NodeField::Type => match self.types.get(v as usize) {
-                Some(&t) => g.node_type.push(t),
-                None => return Err(format!("node type {v} is not in meta.node_types")),
-            },
-            NodeField::Name => g
-                .node_name
-                .push(u32::try_from(v).map_err(|_| format!("string index {v} out of range"))?),
-            NodeField::SelfSize => g.node_self_size.push(v),
-            NodeField::EdgeCount => {
-                self.edges_declared += v;
-                let first = u32::try_from(self.edges_declared)
-                    .map_err(|_| "more than 2^32 edges: too large for this reader".to_string())?;
-                g.first_edge.push(first);
-            }
-            NodeField::Other => {}
+    fn number(&mut self, v: u64, offset: u64) -> Result<(), (u64, String)> {
+        if self.field == 0 {
+            self.row_start = offset;
         }
+        self.row[self.field] = v;
         self.field += 1;
-        if self.field == self.fields.len() {
+        if self.field == self.row.len() {
             self.field = 0;
+            self.node().map_err(|m| (self.row_start, m))?;
         }
         Ok(())
     }
@@ -577,8 +610,12 @@ impl NumberSink for NodeSink<'_> {
 
 struct EdgeSink<'a> {
     graph: &'a mut HeapGraph,
-    fields: &'a [EdgeField],
     types: &'a [EdgeType],
+    /// Where type, name_or_index and to_node are in a row.
+    at: [usize; 3],
+    row: Vec<u64>,
+    /// Where the row being read starts: errors about a whole row point there.
+    row_start: u64,
     node_fields: u64,
     node_count: u64,
     /// Edges the nodes' `edge_count`s declare.
@@ -588,56 +625,62 @@ struct EdgeSink<'a> {
     count: u64,
 }
 
+impl EdgeSink<'_> {
+    #[inline(always)]
+    fn edge(&mut self) -> Result<(), String> {
+        if self.count >= self.declared {
+            return Err(format!(
+                "more edges than the nodes' edge_count fields declare ({})",
+                self.declared
+            ));
+        }
+        self.count += 1;
+        let [ty, name, to] = self.at.map(|i| self.row[i]);
+        let g = &mut *self.graph;
+        match self.types.get(ty as usize) {
+            Some(&t) => g.edge_type.push(t),
+            None => return Err(format!("edge type {ty} is not in meta.edge_types")),
+        }
+        g.edge_name.push(
+            u32::try_from(name)
+                .map_err(|_| format!("edge name or index {name} does not fit 32 bits"))?,
+        );
+        // A field offset into the nodes array; constant divisors compile to a multiply.
+        let nf = self.node_fields;
+        let q = match nf {
+            7 => to / 7,
+            6 => to / 6,
+            8 => to / 8,
+            5 => to / 5,
+            _ => to / nf,
+        };
+        if q * nf != to {
+            return Err(format!(
+                "edge to_node {to} is not a multiple of the node field count {nf}"
+            ));
+        }
+        if q >= self.node_count {
+            return Err(format!(
+                "edge to_node {to} points past the last node ({} nodes)",
+                self.node_count
+            ));
+        }
+        g.edge_to.push(q as u32);
+        Ok(())
+    }
+}
+
 impl NumberSink for EdgeSink<'_> {
     #[inline(always)]
-    fn number(&mut self, v: u64, _offset: u64) -> Result<(), String> {
-        let g = &mut *self.graph;
-        match self.fields[self.field] {
-            EdgeField::Type => {
-                if self.count >= self.declared {
-                    return Err(format!(
-                        "more edges than the nodes' edge_count fields declare ({})",
-                        self.declared
-                    ));
-                }
-                match self.types.get(v as usize) {
-                    Some(&t) => g.edge_type.push(t),
-                    None => return Err(format!("edge type {v} is not in meta.edge_types")),
-                }
-            }
-            EdgeField::NameOrIndex => g.edge_name.push(
-                u32::try_from(v)
-                    .map_err(|_| format!("edge name or index {v} does not fit 32 bits"))?,
-            ),
-            EdgeField::ToNode => {
-                // A field offset into the nodes array; constant divisors compile to a multiply.
-                let nf = self.node_fields;
-                let q = match nf {
-                    7 => v / 7,
-                    6 => v / 6,
-                    8 => v / 8,
-                    5 => v / 5,
-                    _ => v / nf,
-                };
-                if q * nf != v {
-                    return Err(format!(
-                        "edge to_node {v} is not a multiple of the node field count {nf}"
-                    ));
-                }
-                if q >= self.node_count {
-                    return Err(format!(
-                        "edge to_node {v} points past the last node ({} nodes)",
-                        self.node_count
-                    ));
-                }
-                g.edge_to.push(q as u32);
-            }
-            EdgeField::Other => {}
+    fn number(&mut self, v: u64, offset: u64) -> Result<(), (u64, String)> {
+        if self.field == 0 {
+            self.row_start = offset;
         }
+        self.row[self.field] = v;
         self.field += 1;
-        if self.field == self.fields.len() {
+        if self.field == self.row.len() {
             self.field = 0;
-            self.count += 1;
+            self.edge().map_err(|m| (self.row_start, m))?;
         }
         Ok(())
     }

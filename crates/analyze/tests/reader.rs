@@ -395,3 +395,37 @@ fn temp_file(tag: &str, bytes: &[u8]) -> std::path::PathBuf {
     std::fs::write(&path, bytes).unwrap();
     path
 }
+
+#[test]
+fn no_single_byte_corruption_panics() {
+    // Every byte of a snapshot (with every optional section) replaced by each token that
+    // could confuse a scanner: an error or a graph, never a panic, and a graph that reads
+    // must be consistent enough to compute dominators on.
+    let json = minimal().replace(
+        r#""trace_tree":[]"#,
+        r#""trace_tree":[1,0,1,16,[2,1,1,8,[]]],"x":{"y":"\"}"}"#,
+    );
+    let bytes = json.as_bytes();
+    let mut errors = 0;
+    for at in 0..bytes.len() {
+        for &b in b"x9,][\"\\{}:- \xff\x00" {
+            let mut bad = bytes.to_vec();
+            bad[at] = b;
+            match read_bytes(&bad) {
+                Ok(g) => {
+                    assert_eq!(g.first_edge.len(), g.node_count() + 1);
+                    assert!(g.edge_to.iter().all(|&t| (t as usize) < g.node_count()));
+                    leakwatch_analyze::dominators(&g);
+                }
+                Err(e) => {
+                    assert!(e.offset <= bad.len() as u64, "{e}");
+                    errors += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        errors > bytes.len(),
+        "most corruptions must be caught ({errors})"
+    );
+}
