@@ -147,3 +147,41 @@ test('headless Chromium renders the report page as a chart with the heap line an
   assert.ok(heapBlue >= 1000, `the heap line is drawn (${heapBlue} pixels of its blue)`);
   assert.ok(leakRed >= 150 * markers, `the leak markers are drawn (${leakRed} pixels of their red)`);
 });
+
+test('headless Chromium renders the page of `leakwatch analyze -o` with its leak cluster and size bars', {
+  skip: !fs.existsSync(CHROMIUM) && `${CHROMIUM} not found (Debian: apt-get install chromium)`,
+  timeout: 90_000,
+}, async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leakwatch-browser-analyze-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // Real snapshots around a real leak (LeakyThings in the global Map `leaks`).
+  execFileSync(process.execPath, [path.join(__dirname, 'fixtures', 'analyze-snapshots.js'), dir]);
+  const html = path.join(dir, 'analysis.html');
+  const snapshots = ['baseline', 'target', 'final'].map((n) => path.join(dir, `${n}.heapsnapshot`));
+  execFileSync(process.execPath, [BIN, 'analyze', ...snapshots, '-o', html, '--quiet', '--top', '8']);
+  const page = fs.readFileSync(html, 'utf8');
+  assert.match(page, /<p class="verdict leak">Leak: /);
+  assert.match(page, /<span class="name">LeakyThing<\/span> ×/);
+
+  const png = path.join(dir, 'analysis.png');
+  const run = await screenshot(html, png, path.join(dir, 'profile'));
+  assert.ok(fs.existsSync(png), `chromium wrote the screenshot (exit ${run.code} ${run.signal ?? ''}):\n${run.output}`);
+  const image = decodePng(fs.readFileSync(png));
+  assert.equal(image.width, WIDTH);
+  assert.equal(image.height, HEIGHT);
+  const colours = new Set();
+  let barBlue = 0;
+  let leakRed = 0;
+  const near = (r, g, b, [R, G, B]) => Math.abs(r - R) + Math.abs(g - G) + Math.abs(b - B) < 40;
+  for (let i = 0; i < image.pixels.length; i += image.channels) {
+    const [r, g, b] = [image.pixels[i], image.pixels[i + 1], image.pixels[i + 2]];
+    colours.add((r << 16) | (g << 8) | b);
+    if (near(r, g, b, [0x25, 0x63, 0xeb])) barBlue++;
+    if (near(r, g, b, [0xdc, 0x26, 0x26])) leakRed++;
+  }
+  t.diagnostic(`${colours.size} colours, ${barBlue} retained-bar pixels, ${leakRed} leak-bar pixels`);
+  assert.ok(colours.size >= 100, `a rendered page, not a blank one (${colours.size} distinct colours)`);
+  // The first cluster's bar is the full width of its card (~1000 × 12 px).
+  assert.ok(leakRed >= 5000, `the leak cluster's bar is drawn (${leakRed} pixels of its red)`);
+  assert.ok(barBlue >= 500, `the retained-size bars are drawn (${barBlue} pixels of their blue)`);
+});

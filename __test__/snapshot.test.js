@@ -11,7 +11,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const leakwatch = require('..');
-const { runNode } = require('./helpers');
+const { ROOT, runNode, runProcess } = require('./helpers');
 
 const FIXTURE = path.join(__dirname, 'fixtures', 'leaky-evidence.js');
 
@@ -181,4 +181,29 @@ test('on leak: a snapshot is written, then rate-limited; maxFiles and the disk g
 
   assert.match(disk[0].snapshotSkipped, /^low disk space: 512\.0 MB free/);
   assert.deepEqual(fs.readdirSync(low), []);
+});
+
+test("on leak: the reason names the command that analyzes the snapshot; a re-alert, the episode's first and its own", { timeout: 60_000 }, async (t) => {
+  const dir = tempDir(t);
+  const [first, second] = await leakyChild({ dir, minFreeBytes: 0, minIntervalMs: 0 }, { LEAKS: '2' });
+  assert.ok(first?.snapshotPath && second?.snapshotPath, JSON.stringify([first, second]));
+  assert.equal(second.episode, first.episode);
+  assert.equal(second.repeat, 1);
+  assert.equal(first.analyzeCommand, `leakwatch analyze ${first.snapshotPath}`);
+  assert.equal(second.analyzeCommand, `leakwatch analyze ${first.snapshotPath} ${second.snapshotPath}`);
+  for (const r of [first, second]) {
+    assert.ok(r.reason.endsWith(`; to analyze: ${r.analyzeCommand}`), r.reason);
+    assert.match(r.reason, /^heap grew /, "the detector's reason comes first");
+  }
+  // The command does what it says: the leak method over the episode's two snapshots finds
+  // the LeakyThings added to the global Map between the alerts.
+  const run = await runProcess([path.join(ROOT, 'bin', 'leakwatch.js'), 'analyze', first.snapshotPath, second.snapshotPath, '--json'], { timeoutMs: 60_000 });
+  assert.equal(run.code, 0, run.context);
+  const { leak } = JSON.parse(run.stdout);
+  assert.equal(leak.method, 'baseline-final');
+  assert.equal(leak.clusters[0].constructor, 'LeakyThing', JSON.stringify(leak.clusters.slice(0, 3)));
+  assert.ok(
+    leak.clusters[0].path.some((step) => step.edge === 'leakyCache' && step.node === 'Map'),
+    JSON.stringify(leak.clusters[0].path),
+  );
 });

@@ -301,13 +301,27 @@ function writeSnapshot(target, snapshotSettings, options) {
   return writeSnapshotFile(file, budget);
 }
 
+/** `path` as one shell word: as is when it is plain, else in single quotes. */
+const shellWord = (p) => (/^[\w./:=@%+,-]+$/.test(p) ? p : `'${p.replace(/'/g, "'\\''")}'`);
+
+/** The command that analyzes a report's snapshots: the episode's first one (when there is
+ * one and it is still on disk) and this one, so `leakwatch analyze` runs the leak method. */
+function analyzeCommand(first, file) {
+  const files = first && first !== file && fs.existsSync(first) ? [first, file] : [file];
+  return `leakwatch analyze ${files.map(shellWord).join(' ')}`;
+}
+
 /** The `snapshot` option at work: one file per leak report at most, rate-limited, never
  * filling the disk or the directory. */
 class LeakSnapshots {
   #lastWrittenAt = -Infinity;
+  // The first snapshot written in the current episode: { episode, file }.
+  #first = null;
 
-  /** `{ snapshotPath }` or `{ snapshotSkipped }`; never throws. `budget`: ms. */
-  onLeak(options, usedHeapSize, budget = SNAPSHOT_BUDGET_MS_DEFAULT) {
+  /** `{ snapshotPath, analyzeCommand }` or `{ snapshotSkipped }`; never throws. `budget`:
+   * ms; `episode`, `repeat`: the report's (a first alert starts a new episode). */
+  onLeak(options, usedHeapSize, budget = SNAPSHOT_BUDGET_MS_DEFAULT, { episode = 0, repeat = 0 } = {}) {
+    if (repeat === 0 || this.#first?.episode !== episode) this.#first = null;
     const missing = noV8Layer();
     if (missing !== null) return { snapshotSkipped: missing };
     const now = performance.now();
@@ -331,7 +345,9 @@ class LeakSnapshots {
       if (shortfall !== null) return { snapshotSkipped: shortfall };
       const file = writeSnapshotFile(defaultFile(options.dir), budget);
       this.#lastWrittenAt = performance.now();
-      return { snapshotPath: file };
+      const command = analyzeCommand(this.#first?.file, file);
+      this.#first ??= { episode, file };
+      return { snapshotPath: file, analyzeCommand: command };
     } catch (err) {
       if (err.code === 'ERR_LEAKWATCH_SNAPSHOT_ABORTED') return { snapshotSkipped: failure(err.cause ?? err) };
       return { snapshotSkipped: `snapshot failed: ${err.message}` };

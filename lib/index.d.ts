@@ -627,6 +627,13 @@ declare namespace leakwatch {
      * for this alert. */
     snapshotPath?: string;
     /**
+     * With {@link LeakwatchOptions.snapshot}, beside `snapshotPath`: the command that analyzes
+     * it, `"leakwatch analyze <snapshotPath>"`; on a re-alert whose episode already wrote one,
+     * `"leakwatch analyze <first> <snapshotPath>"` (the leak method: what was allocated after
+     * the first and is still alive). `reason` then ends with `"; to analyze: <command>"`.
+     */
+    analyzeCommand?: string;
+    /**
      * With {@link LeakwatchOptions.snapshot}, instead of `snapshotPath`: why no snapshot was
      * written (`"rate limit: …"`, `"snapshot.maxFiles reached: …"`, `"low disk space: …"`,
      * `"not enough memory for a heap snapshot: …"`, `"heap snapshot aborted: …"`,

@@ -339,7 +339,11 @@ class Leakwatch extends EventEmitter {
       // sampler, too, sees only allocations on the V8 heap).
       if (l.kind === 'heap') {
         if (diffOnLeak) Object.assign(l, this.#diff.onLeak(diffMaxHeapBytes));
-        if (snap) Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize, snapshotBudgetMs));
+        if (snap) {
+          Object.assign(l, this.#snapshots.onLeak(snap, l.endUsedHeapSize, snapshotBudgetMs, l));
+          // The line people log names what to run next.
+          if (l.analyzeCommand) l.reason = `${l.reason}; to analyze: ${l.analyzeCommand}`;
+        }
         if (sites) {
           Object.assign(l, this.#sites.onLeak(sites));
           const culprit = allocationSites.culprit(l);

@@ -186,7 +186,7 @@ leakwatch.on('leak', (r) => {
     growth[0].removedCount,
     growth[0].netBytes,
   ];
-  const strings: (string | undefined)[] = [r.retainerPaths?.[0], r.diffSkipped, r.snapshotPath, r.snapshotSkipped];
+  const strings: (string | undefined)[] = [r.retainerPaths?.[0], r.diffSkipped, r.snapshotPath, r.analyzeCommand, r.snapshotSkipped];
   const code: leakwatch.ErrorCode = 'ERR_LEAKWATCH_SNAPSHOT_DIR';
 });
 const sampling: leakwatch.EffectiveOptions['allocationSites'] = leakwatch.configure({ allocationSites: { intervalBytes: 2 ** 19, top: 3 } }).allocationSites;

@@ -13,7 +13,7 @@ const CHILD = path.join(BENCH, 'child.js');
 const ANCHOR_DIR = path.join(BENCH, 'anchors');
 const REPO = path.join(BENCH, '..');
 
-const anchorPackageJson = () => JSON.parse(fs.readFileSync(path.join(ANCHOR_DIR, 'package.json'), 'utf8'));
+const anchorPackageJson = (dir) => JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
 
 /** Directory of an installed package (bench/anchors first, then the repository), or null. */
 function packageDir(name) {
@@ -24,21 +24,24 @@ function packageDir(name) {
   return null;
 }
 
-/** Installs bench/anchors/package.json's dependencies when one is missing. */
-function ensureAnchors(install) {
-  const wanted = Object.keys(anchorPackageJson().dependencies || {});
-  const missing = wanted.filter((name) => !fs.existsSync(path.join(ANCHOR_DIR, 'node_modules', ...name.split('/'), 'package.json')));
+/** Installs `dir`'s package.json dependencies when one is missing (default bench/anchors; the
+ * memlab anchor of bench/analyze.js has its own directory, bench/anchors/memlab). */
+function ensureAnchors(install, dir = ANCHOR_DIR) {
+  const wanted = Object.keys(anchorPackageJson(dir).dependencies || {});
+  const missing = wanted.filter((name) => !fs.existsSync(path.join(dir, 'node_modules', ...name.split('/'), 'package.json')));
   const record = { wanted, missingBefore: missing, ran: false };
   if (missing.length === 0 || !install) return record;
-  const args = ['install', '--prefix', ANCHOR_DIR, '--no-audit', '--no-fund', '--foreground-scripts'];
+  const args = ['install', '--prefix', dir, '--no-audit', '--no-fund', '--foreground-scripts'];
   process.stderr.write(`installing the anchors (${missing.join(', ')} missing): npm ${args.join(' ')}\n`);
   const started = Date.now();
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const res = spawnSync(npm, args, { cwd: REPO, encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
+  // memlab depends on puppeteer, whose install script would download a browser it does not need.
+  const env = { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' };
+  const res = spawnSync(npm, args, { cwd: REPO, env, encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
   const output = `${res.stdout || ''}${res.stderr || ''}`;
   Object.assign(record, {
     ran: true,
-    command: `npm ${args.join(' ').replace(ANCHOR_DIR, path.relative(REPO, ANCHOR_DIR))}`,
+    command: `npm ${args.join(' ').replace(dir, path.relative(REPO, dir))}`,
     npmVersion: spawnSync(npm, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? null,
     exitCode: res.status,
     error: res.error ? res.error.message : null,
