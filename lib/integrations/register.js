@@ -69,7 +69,8 @@ function formatters(threadId) {
     pretty: {
       leak: (r) =>
         `leakwatch: LEAK ${r.reason} (episode ${r.episode}${r.repeat ? `, re-alert ${r.repeat}` : ''}; pid ${process.pid}${thread(threadId)}` +
-        `${r.snapshotPath ? `; snapshot ${r.snapshotPath}` : ''})`,
+        // The reason already names the snapshot in its `leakwatch analyze` command.
+        `${r.snapshotPath && !r.analyzeCommand ? `; snapshot ${r.snapshotPath}` : ''})`,
       stats: (s) =>
         `leakwatch: gc ${s.gcType} heap ${mb(s.usedHeapSize)} of ${mb(s.totalHeapSize)}, pause ${s.pauseMs.toFixed(1)} ms ` +
         `(pid ${process.pid}${thread(threadId)})`,
