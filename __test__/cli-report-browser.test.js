@@ -109,6 +109,30 @@ function syntheticTrace(file) {
   fs.writeFileSync(file, text);
 }
 
+/**
+ * Renders `html` in headless Chromium at WIDTH × HEIGHT and counts its pixels: distinct colours,
+ * and those near the pages' blue (#2563eb) and red (#dc2626).
+ */
+async function renderAndCount(html, dir) {
+  const png = path.join(dir, `${path.basename(html, '.html')}.png`);
+  const run = await screenshot(html, png, path.join(dir, 'profile'));
+  assert.ok(fs.existsSync(png), `chromium wrote the screenshot (exit ${run.code} ${run.signal ?? ''}):\n${run.output}`);
+  const image = decodePng(fs.readFileSync(png));
+  assert.equal(image.width, WIDTH);
+  assert.equal(image.height, HEIGHT);
+  const colours = new Set();
+  let blue = 0;
+  let red = 0;
+  const near = (r, g, b, [R, G, B]) => Math.abs(r - R) + Math.abs(g - G) + Math.abs(b - B) < 40;
+  for (let i = 0; i < image.pixels.length; i += image.channels) {
+    const [r, g, b] = [image.pixels[i], image.pixels[i + 1], image.pixels[i + 2]];
+    colours.add((r << 16) | (g << 8) | b);
+    if (near(r, g, b, [0x25, 0x63, 0xeb])) blue++;
+    if (near(r, g, b, [0xdc, 0x26, 0x26])) red++;
+  }
+  return { colours: colours.size, blue, red };
+}
+
 test('headless Chromium renders the report page as a chart with the heap line and leak markers', {
   skip: !fs.existsSync(CHROMIUM) && `${CHROMIUM} not found (Debian: apt-get install chromium)`,
   timeout: 60_000,
@@ -125,25 +149,9 @@ test('headless Chromium renders the report page as a chart with the heap line an
   const markers = fs.readFileSync(html, 'utf8').split('<g class="leak-marker">').length - 1;
   assert.ok(markers >= 1, 'the trace has a leak to mark');
 
-  const png = path.join(dir, 'report.png');
-  const run = await screenshot(html, png, path.join(dir, 'profile'));
-  assert.ok(fs.existsSync(png), `chromium wrote the screenshot (exit ${run.code} ${run.signal ?? ''}):\n${run.output}`);
-  const image = decodePng(fs.readFileSync(png));
-  assert.equal(image.width, WIDTH);
-  assert.equal(image.height, HEIGHT);
-
-  const colours = new Set();
-  let heapBlue = 0;
-  let leakRed = 0;
-  const near = (r, g, b, [R, G, B]) => Math.abs(r - R) + Math.abs(g - G) + Math.abs(b - B) < 40;
-  for (let i = 0; i < image.pixels.length; i += image.channels) {
-    const [r, g, b] = [image.pixels[i], image.pixels[i + 1], image.pixels[i + 2]];
-    colours.add((r << 16) | (g << 8) | b);
-    if (near(r, g, b, [0x25, 0x63, 0xeb])) heapBlue++;
-    if (near(r, g, b, [0xdc, 0x26, 0x26])) leakRed++;
-  }
-  t.diagnostic(`${colours.size} colours, ${heapBlue} heap-line pixels, ${leakRed} leak-red pixels`);
-  assert.ok(colours.size >= 200, `a rendered page, not a blank one (${colours.size} distinct colours)`);
+  const { colours, blue: heapBlue, red: leakRed } = await renderAndCount(html, dir);
+  t.diagnostic(`${colours} colours, ${heapBlue} heap-line pixels, ${leakRed} leak-red pixels`);
+  assert.ok(colours >= 200, `a rendered page, not a blank one (${colours} distinct colours)`);
   assert.ok(heapBlue >= 1000, `the heap line is drawn (${heapBlue} pixels of its blue)`);
   assert.ok(leakRed >= 150 * markers, `the leak markers are drawn (${leakRed} pixels of their red)`);
 });
@@ -163,24 +171,9 @@ test('headless Chromium renders the page of `leakwatch analyze -o` with its leak
   assert.match(page, /<p class="verdict leak">Leak: /);
   assert.match(page, /<span class="name">LeakyThing<\/span> ×/);
 
-  const png = path.join(dir, 'analysis.png');
-  const run = await screenshot(html, png, path.join(dir, 'profile'));
-  assert.ok(fs.existsSync(png), `chromium wrote the screenshot (exit ${run.code} ${run.signal ?? ''}):\n${run.output}`);
-  const image = decodePng(fs.readFileSync(png));
-  assert.equal(image.width, WIDTH);
-  assert.equal(image.height, HEIGHT);
-  const colours = new Set();
-  let barBlue = 0;
-  let leakRed = 0;
-  const near = (r, g, b, [R, G, B]) => Math.abs(r - R) + Math.abs(g - G) + Math.abs(b - B) < 40;
-  for (let i = 0; i < image.pixels.length; i += image.channels) {
-    const [r, g, b] = [image.pixels[i], image.pixels[i + 1], image.pixels[i + 2]];
-    colours.add((r << 16) | (g << 8) | b);
-    if (near(r, g, b, [0x25, 0x63, 0xeb])) barBlue++;
-    if (near(r, g, b, [0xdc, 0x26, 0x26])) leakRed++;
-  }
-  t.diagnostic(`${colours.size} colours, ${barBlue} retained-bar pixels, ${leakRed} leak-bar pixels`);
-  assert.ok(colours.size >= 100, `a rendered page, not a blank one (${colours.size} distinct colours)`);
+  const { colours, blue: barBlue, red: leakRed } = await renderAndCount(html, dir);
+  t.diagnostic(`${colours} colours, ${barBlue} retained-bar pixels, ${leakRed} leak-bar pixels`);
+  assert.ok(colours >= 100, `a rendered page, not a blank one (${colours} distinct colours)`);
   // The first cluster's bar is the full width of its card (~1000 × 12 px).
   assert.ok(leakRed >= 5000, `the leak cluster's bar is drawn (${leakRed} pixels of its red)`);
   assert.ok(barBlue >= 500, `the retained-size bars are drawn (${barBlue} pixels of their blue)`);
