@@ -122,3 +122,57 @@ globalThis.gc();
   assert.ok(o.selfTotal < o.gcTimeMs, r.context);
   assert.ok(o.selfTimeMs >= o.selfTotal, r.context);
 });
+
+// The pause's clock is the TSC where the kernel trusts it as its own clock, else CLOCK_MONOTONIC
+// (LEAKWATCH_SIMULATE_NO_TSC=1 forces that fallback). Either way a full GC's pauseMs must be
+// the GC's duration on CLOCK_MONOTONIC's scale — within the time the forcing call took, and most
+// of it — and its timestamp the wall-clock moment of that call.
+for (const clock of ['default', 'CLOCK_MONOTONIC fallback']) {
+  test(`the pause clock (${clock}): pauseMs, timestamp and the meters on the monotonic clock's scale`, async () => {
+    const script = `
+const far = setTimeout(() => {}, ${FAR_MS});
+const GCS = 15;
+const rows = [];
+let pending = null;
+lw.on('stats', (s) => {
+  if (s.gcType !== 'mark-sweep-compact' || pending === null) return;
+  rows.push({ ...pending, pauseMs: s.pauseMs, timestamp: s.timestamp, gcTime: s.gcTimeMs.markSweepCompact, self: s.selfTimeByKindMs.markSweepCompact });
+  pending = null;
+  setTimeout(next, 2);
+});
+// A heap worth a GC of a millisecond or more, so that the pause dominates the call.
+const keep = Array.from({ length: 200000 }, (_, i) => ({ i, s: 'x' + i }));
+function next() {
+  if (rows.length === GCS) {
+    clearTimeout(far);
+    console.log(JSON.stringify({ rows, kept: keep.length }));
+    return;
+  }
+  const wallBefore = Date.now();
+  const t0 = process.hrtime.bigint();
+  globalThis.gc();
+  const callMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  pending = { wallBefore, wallAfter: Date.now(), callMs };
+}
+next();
+`;
+    const env = clock === 'default' ? {} : { LEAKWATCH_SIMULATE_NO_TSC: '1' };
+    const r = await runProcess(['--expose-gc', '-e', `const lw = require(${LEAKWATCH});\n${script}`], {
+      timeoutMs: 60_000,
+      env,
+    });
+    assert.equal(r.code, 0, r.context);
+    const { rows } = r.result;
+    const ratios = rows.map((x) => x.pauseMs / x.callMs).sort((a, b) => a - b);
+    const median = ratios[ratios.length >> 1];
+    for (const x of rows) {
+      assert.ok(x.pauseMs > 0 && x.pauseMs <= x.callMs * 1.01 + 0.01, `pause ${x.pauseMs} ms within the call's ${x.callMs} ms\n${r.context}`);
+      assert.ok(x.timestamp >= x.wallBefore - 2 && x.timestamp <= x.wallAfter + 2, `timestamp ${x.timestamp} in [${x.wallBefore}, ${x.wallAfter}]`);
+    }
+    assert.ok(median > 0.5, `the pause is most of the forcing call (median ratio ${median.toFixed(3)})\n${r.context}`);
+    for (let i = 1; i < rows.length; i++) {
+      assert.ok(rows[i].gcTime - rows[i - 1].gcTime >= rows[i].pauseMs * 0.999, 'gcTimeMs grows by the pause');
+      assert.ok(rows[i].self > rows[i - 1].self, 'the in-pause self time grows');
+    }
+  });
+}

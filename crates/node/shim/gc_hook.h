@@ -29,8 +29,8 @@ typedef struct {
   double physical;
 } LwHeapSpace;
 
-// One finished GC, recorded by the epilogue into the hook's ring (inside the pause) and
-// taken out by leakwatch_hook_pop (outside it). Sizes in bytes, times in ms.
+// One finished GC, as leakwatch_hook_pop gives it out (outside the pause; the epilogue
+// recorded it into the hook's ring raw, its times in clock ticks). Sizes in bytes, times in ms.
 typedef struct {
   uint64_t sequence;     // 1, 2, ... in GC order, across both rings
   uint32_t kind;
